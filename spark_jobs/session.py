@@ -1,0 +1,78 @@
+"""The one SparkSession builder: Delta Lake, S3A for any S3 endpoint, 2-core defaults.
+
+Jobs never build a session; they receive DataFrames. The JVM jars come from
+``spark_jobs/pom.xml`` (copied by Maven into ``spark_jobs/jars``) and are handed
+to Spark through ``spark.jars``, because Spark's own ``--packages`` resolver
+ignores Maven's settings and cannot reach a repository here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+from lakehouse.settings import Settings
+
+
+LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+
+class MissingSparkJarsError(RuntimeError):
+    """The Maven-resolved jars are absent; ``make jars`` puts them in place."""
+
+
+def spark_jars(jars_dir: Path) -> list[Path]:
+    """The jars Spark needs beyond pyspark's own, or an error naming the fix."""
+    jars = sorted(jars_dir.glob("*.jar"))
+    if not any(jar.name.startswith("delta-spark_") for jar in jars):
+        raise MissingSparkJarsError(f"no delta-spark jar in {jars_dir}: run `make jars` (Maven, spark_jobs/pom.xml)")
+    return jars
+
+
+def s3a_options(settings: Settings) -> dict[str, str]:
+    """Hadoop S3A options for the configured endpoint; the AWS default chain when no key is set."""
+    options = {
+        "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3a.endpoint.region": settings.s3_region,
+        "spark.hadoop.fs.s3a.fast.upload": "true",
+    }
+    if settings.s3_endpoint:
+        options["spark.hadoop.fs.s3a.endpoint"] = settings.s3_endpoint
+        options["spark.hadoop.fs.s3a.path.style.access"] = "true"
+        options["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(settings.s3_endpoint.startswith("https")).lower()
+    if settings.s3_access_key:
+        options["spark.hadoop.fs.s3a.aws.credentials.provider"] = (
+            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
+        )
+        options["spark.hadoop.fs.s3a.access.key"] = settings.s3_access_key
+        options["spark.hadoop.fs.s3a.secret.key"] = settings.s3_secret_key.get_secret_value()
+    return options
+
+
+def build_spark_session(settings: Settings, app_name: str = "lakehouse") -> SparkSession:
+    """Get or create the SparkSession configured from settings."""
+    jars = spark_jars(settings.jars_dir)
+    if settings.spark_master.startswith("local"):
+        # Bind the local driver to loopback instead of guessing a public interface.
+        os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+    builder = (
+        SparkSession.builder.master(settings.spark_master)
+        .appName(app_name)
+        .config("spark.jars", ",".join(str(jar) for jar in jars))
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config("spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog")
+        .config("spark.driver.memory", settings.spark_driver_memory)
+        .config("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions))
+        .config("spark.ui.enabled", str(settings.spark_ui).lower())
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.databricks.delta.snapshotPartitions", "2")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONFIG}")
+    )
+    for key, value in s3a_options(settings).items():
+        builder = builder.config(key, value)
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("ERROR")
+    return session

@@ -1,0 +1,65 @@
+"""Session fixtures: a seeded sample landing, a local Spark with Delta, and MinIO on a free port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from lakehouse.landing.land import LandingManifest, land_sources
+from lakehouse.minio_server import MinioServer
+from lakehouse.settings import Settings
+from spark_jobs.session import build_spark_session
+
+SAMPLE_HOUSEHOLDS = 12
+LAKE_BUCKET = "lake"
+
+
+@pytest.fixture(scope="session")
+def local_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    """Embedded defaults, with every folder under this test session's temporary directory."""
+    data_dir = tmp_path_factory.mktemp("data")
+    return Settings(data_dir=data_dir, tokenisation_key_file=data_dir / "secrets" / "tokenisation.key")
+
+
+@pytest.fixture(scope="session")
+def sample_landing(local_settings: Settings) -> LandingManifest:
+    """The real data for a seeded sample of households, landed once per test session."""
+    return land_sources(local_settings, households=SAMPLE_HOUSEHOLDS)
+
+
+@pytest.fixture(scope="session")
+def minio(tmp_path_factory: pytest.TempPathFactory, local_settings: Settings) -> Iterator[MinioServer]:
+    """A real MinIO server on a free loopback port with the lake bucket created."""
+    with MinioServer.from_settings(local_settings, tmp_path_factory.mktemp("minio")) as server:
+        server.create_bucket(LAKE_BUCKET)
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_settings(local_settings: Settings, minio: MinioServer) -> Settings:
+    """Settings that put the lake (and landing) on MinIO, as production puts them on S3."""
+    return local_settings.model_copy(
+        update={
+            "lake_uri": f"s3a://{LAKE_BUCKET}/lake",
+            "landing_uri": f"s3://{LAKE_BUCKET}/landing",
+            "s3_endpoint": minio.endpoint,
+            "s3_access_key": minio.user,
+            "s3_secret_key": local_settings.minio_password,
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def spark(s3_settings: Settings) -> Iterator[SparkSession]:
+    """One local SparkSession with Delta and S3A pointed at the test MinIO."""
+    session = build_spark_session(s3_settings, app_name="lakehouse-tests")
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def lake_path(tmp_path: Path) -> Path:
+    return tmp_path / "lake"
