@@ -48,13 +48,15 @@ def _fail(error: Exception) -> None:
 
 
 @app.command()
-def land(households: HouseholdsOption = None, force: bool = typer.Option(False, help="Rewrite even if unchanged.")) -> None:
+def land(
+    households: HouseholdsOption = None, force: bool = typer.Option(False, help="Rewrite even if unchanged.")
+) -> None:
     """Write the source feeds into landing/, split by week."""
     from lakehouse.landing.land import land_sources
 
     try:
         land_sources(get_settings(), households=households, force=force)
-    except Exception as error:  # every failure reaches the person as one line
+    except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _fail(error)
 
 
@@ -67,7 +69,7 @@ def run(households: HouseholdsOption = None) -> None:
     started = time.perf_counter()
     try:
         manifest = land_sources(settings, households=households)
-    except Exception as error:  # every failure reaches the person as one line
+    except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _fail(error)
     console.print(
         f"\n[bold]done[/] in {time.perf_counter() - started:.0f}s: "

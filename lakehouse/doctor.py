@@ -32,7 +32,9 @@ def check_java(_: Settings) -> Check:
     version = banner[0] if banner else "unknown version"
     major = version.split('"')[1].split(".")[0] if '"' in version else "0"
     if int(major) < 17:
-        return Check("java", False, version, "Spark 4 needs Java 17 or newer: apt-get install -y openjdk-17-jre-headless")
+        return Check(
+            "java", False, version, "Spark 4 needs Java 17 or newer: apt-get install -y openjdk-17-jre-headless"
+        )
     return Check("java", True, version)
 
 
@@ -70,6 +72,7 @@ def check_warehouse(settings: Settings) -> Check:
 def check_lake(settings: Settings) -> Check:
     if settings.lake_is_s3:
         import boto3
+        from botocore.exceptions import BotoCoreError, ClientError
 
         bucket = settings.lake_uri.split("://", 1)[1].split("/", 1)[0]
         client = boto3.client(
@@ -81,7 +84,7 @@ def check_lake(settings: Settings) -> Check:
         )
         try:
             client.head_bucket(Bucket=bucket)
-        except Exception as error:  # botocore raises several unrelated types for an unreachable bucket
+        except (BotoCoreError, ClientError) as error:
             return Check("lake", False, f"{settings.lake_uri}: {error}", "check LAKEHOUSE_S3_ENDPOINT and credentials")
         return Check("lake", True, f"{settings.lake_uri} reachable")
     root = Path(settings.lake_uri)

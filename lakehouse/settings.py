@@ -92,9 +92,7 @@ class Settings(BaseSettings):
             defaults["CLICKHOUSE_PASSWORD"] = not self.clickhouse_password.get_secret_value()
         in_use = [name for name, is_default in defaults.items() if is_default]
         if in_use:
-            raise ValueError(
-                f"profile {self.profile!r} refuses the embedded default secrets; set {', '.join(in_use)}"
-            )
+            raise ValueError(f"profile {self.profile!r} refuses the embedded default secrets; set {', '.join(in_use)}")
         return self
 
     @property

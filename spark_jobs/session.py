@@ -15,7 +15,6 @@ from pyspark.sql import SparkSession
 
 from lakehouse.settings import Settings
 
-
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 
 

@@ -20,7 +20,8 @@ TABLES = (
     "demographics",
 )
 
-FIRST_DAY = pa.scalar(datetime(2017, 1, 1), pa.timestamp("ns"))
+DATA_START = datetime(2017, 1, 1)
+"""Day 0 of the data: week 1 is this day alone."""
 LAST_WEEK = 53
 
 
@@ -37,7 +38,9 @@ def redemption_week(redemption_date: pa.ChunkedArray) -> pa.Array:
     Week 1 is 2017-01-01 alone; each later week starts a day later than a
     calendar week would (week 2 holds days 1-7), so ``(days + 6) // 7 + 1``.
     """
-    days = pc.divide(pc.cast(pc.subtract(redemption_date, FIRST_DAY), pa.int64()), 86_400 * 10**9)
+    days = pc.divide(
+        pc.cast(pc.subtract(redemption_date, pa.scalar(DATA_START, pa.timestamp("ns"))), pa.int64()), 86_400 * 10**9
+    )
     weeks = pc.add(pc.divide(pc.add(days, 6), 7), 1)
     return pc.min_element_wise(weeks, pa.scalar(LAST_WEEK, pa.int64()))
 

@@ -11,8 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
+import pyarrow as pa
 from faker import Faker
 
+from lakehouse.landing.complete_journey import DATA_START
 from lakehouse.landing.profiles import LOCALES
 
 CHANNELS = ("app", "email", "web", "store")
@@ -102,4 +104,14 @@ def feedback_for_household(
                 spans=spans,
             )
         )
+    return texts
+
+
+def synthetic_feedback(transactions: pa.Table, profiles: pa.Table, seed: int) -> list[FeedbackText]:
+    """Feedback for every profiled household, each text dated in a week that household shopped."""
+    weeks = transactions.group_by("household_id").aggregate([("week", "distinct")])
+    shopped = dict(zip(weeks["household_id"].to_pylist(), weeks["week_distinct"].to_pylist(), strict=True))
+    texts: list[FeedbackText] = []
+    for profile in profiles.to_pylist():
+        texts.extend(feedback_for_household(profile, sorted(shopped[profile["household_id"]]), seed, DATA_START))
     return texts

@@ -20,16 +20,14 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
 
-import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from lakehouse.landing import complete_journey
-from lakehouse.landing.feedback import FeedbackText, feedback_for_household
+from lakehouse.landing.feedback import FeedbackText, synthetic_feedback
 from lakehouse.landing.households import sample_households
 from lakehouse.landing.profiles import customer_profiles
 from lakehouse.landing.retailers import store_retailer_map
@@ -42,7 +40,6 @@ WEEKLY_FEEDS = ("transactions", "promotions", "coupon_redemptions")
 SNAPSHOT_FEEDS = ("products", "campaigns", "campaign_descriptions", "coupons", "demographics")
 SYNTHETIC_FEEDS = ("customers", "customer_feedback", "stores")
 ALL_FEEDS = WEEKLY_FEEDS + SNAPSHOT_FEEDS + SYNTHETIC_FEEDS
-FIRST_DAY = datetime(2017, 1, 1)
 
 
 @dataclass
@@ -67,9 +64,7 @@ def weekly_path(feed: str, week: int, suffix: str) -> str:
 
 def _write_parquet(store: LandingStore, relative: str, table: pa.Table, manifest: LandingManifest) -> None:
     store.filesystem.create_dir(store.path(*relative.split("/")[:-1]), recursive=True)
-    pq.write_table(
-        table, store.path(relative), filesystem=store.filesystem, compression="zstd", coerce_timestamps="us"
-    )
+    pq.write_table(table, store.path(relative), filesystem=store.filesystem, compression="zstd", coerce_timestamps="us")
     manifest.files[relative] = table.num_rows
 
 
@@ -154,10 +149,15 @@ def land_sources(settings: Settings, households: int | None = None, force: bool 
     if households is not None:
         with stage(f"sampling {households} households") as report:
             chosen = sample_households(
-                tables["transactions"].to_pandas(), tables["demographics"].to_pandas(), households, settings.synthetic_seed
+                tables["transactions"].to_pandas(),
+                tables["demographics"].to_pandas(),
+                households,
+                settings.synthetic_seed,
             )
             tables = complete_journey.restrict_to_households(tables, chosen)
-            used = complete_journey.distinct_values(tables["transactions"]["store_id"], tables["promotions"]["store_id"])
+            used = complete_journey.distinct_values(
+                tables["transactions"]["store_id"], tables["promotions"]["store_id"]
+            )
             stores = stores.filter(pc.is_in(stores["store_id"], value_set=used))
             report.add(rows=sum(table.num_rows for table in tables.values()))
 
@@ -191,17 +191,14 @@ def land_sources(settings: Settings, households: int | None = None, force: bool 
         report.add(rows=profiles.num_rows, files=1)
 
     with stage("landing synthetic customer feedback (JSON lines, one file per week)") as report:
-        weeks_shopped = (
-            tables["transactions"].select(["household_id", "week"]).to_pandas().groupby("household_id")["week"].unique()
-        )
-        texts: list[FeedbackText] = []
-        for profile in profiles.to_pylist():
-            shopped = sorted(int(week) for week in weeks_shopped[profile["household_id"]])
-            texts.extend(feedback_for_household(profile, shopped, settings.synthetic_seed, FIRST_DAY))
-        by_week = pd.Series(texts, dtype=object).groupby([text.week for text in texts])
-        for week, group in by_week:
-            _write_bytes(store, weekly_path("customer_feedback", int(week), "jsonl"), _feedback_jsonl(list(group)), len(group), manifest)
-        report.add(rows=len(texts), files=by_week.ngroups)
+        texts = synthetic_feedback(tables["transactions"], profiles, settings.synthetic_seed)
+        by_week: dict[int, list[FeedbackText]] = {}
+        for text in texts:
+            by_week.setdefault(text.week, []).append(text)
+        for week, group in sorted(by_week.items()):
+            relative = weekly_path("customer_feedback", week, "jsonl")
+            _write_bytes(store, relative, _feedback_jsonl(group), len(group), manifest)
+        report.add(rows=len(texts), files=len(by_week))
 
     _write_bytes(store, MANIFEST, json.dumps(asdict(manifest), indent=1).encode(), 0, LandingManifest(None, 0))
     return manifest

@@ -67,4 +67,3 @@ def customer_profiles(households: dict[int, str], seed: int) -> pa.Table:
         ]
     )
     return pa.Table.from_pylist(rows, schema=schema)
-

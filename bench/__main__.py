@@ -1,0 +1,71 @@
+"""``make bench``: run every stage in a fresh process, write bench/results/<stage>.json and the README table."""
+
+from __future__ import annotations
+
+import json
+import platform
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+
+from bench.stages import BASELINES, STAGES
+from lakehouse.settings import PROJECT_ROOT, get_settings
+
+README = PROJECT_ROOT / "README.md"
+TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def run_stage(stage: str) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix=f"bench-{stage}-") as scratch:
+        print(f"> bench {stage} ...", flush=True)
+        completed = subprocess.run(
+            [sys.executable, "-m", "bench.measure", stage, scratch],
+            capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
+        )  # fmt: skip
+        result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+        print(f"ok bench {stage}: {result['wall_s']:.1f}s wall, {result['rows']:,.0f} rows", flush=True)
+        return result
+
+
+def readme_table(results: dict[str, dict[str, object]]) -> str:
+    lines = [
+        "| stage | wall s | CPU s | peak RSS MB | rows | rows/s | vs baseline |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
+    for stage, result in results.items():
+        ratio = f"{result['ratio_to_baseline']}x {result['baseline']}" if result["baseline"] else "baseline"
+        lines.append(
+            f"| {stage} | {result['wall_s']:.1f} | {result['cpu_s']:.1f} | {result['peak_rss_mb']:,.0f} | "
+            f"{result['rows']:,} | {result['rows_per_s']:,.0f} | {ratio} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    results_dir = get_settings().bench_results_dir
+    results_dir.mkdir(parents=True, exist_ok=True)
+    measured = {stage: run_stage(stage) for stage in STAGES}
+    machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
+    results: dict[str, dict[str, object]] = {}
+    for stage, result in measured.items():
+        baseline = BASELINES.get(stage)
+        ratio = round(result["wall_s"] / measured[baseline]["wall_s"], 2) if baseline else 1.0
+        results[stage] = {
+            **result,
+            "stage": stage,
+            "baseline": baseline,
+            "ratio_to_baseline": ratio,
+            "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "machine": machine,
+        }
+        (results_dir / f"{stage}.json").write_text(json.dumps(results[stage], indent=2) + "\n")
+    text = README.read_text()
+    if TABLE_START in text and TABLE_END in text:
+        head, rest = text.split(TABLE_START, 1)
+        README.write_text(f"{head}{TABLE_START}\n{readme_table(results)}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}")
+    print(f"results: {results_dir}; table: README.md (benchmarks)")
+
+
+if __name__ == "__main__":
+    main()

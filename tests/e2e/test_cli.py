@@ -1,0 +1,77 @@
+"""The command line as a new user meets it: run, doctor, and failures in one line."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lakehouse.settings import PROJECT_ROOT
+
+pytestmark = pytest.mark.e2e
+
+LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
+
+
+def _lakehouse(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(data_dir)}
+    return subprocess.run([LAKEHOUSE, *arguments], capture_output=True, text=True, env=environment, check=False)
+
+
+def test_run_lands_the_sample_reports_each_stage_and_says_where_to_look(tmp_path: Path) -> None:
+    result = _lakehouse(tmp_path, "run", "--households", "6")
+
+    assert result.returncode == 0, result.stderr
+    assert "ok landing transactions (Parquet, one file per week) (" in result.stdout
+    assert f"landing:  {tmp_path / 'landing'}" in result.stdout
+    assert (tmp_path / "landing" / "_manifest.json").exists()
+
+
+def test_doctor_is_all_green_after_a_run(tmp_path: Path) -> None:
+    assert _lakehouse(tmp_path, "run", "--households", "3").returncode == 0
+
+    doctor = _lakehouse(tmp_path, "doctor")
+
+    assert doctor.returncode == 0, doctor.stdout
+    lines = doctor.stdout.splitlines()
+    assert len(lines) == 7
+    assert all(line.startswith("ok ") for line in lines), doctor.stdout
+
+
+def test_doctor_names_the_fix_for_what_is_missing(tmp_path: Path) -> None:
+    doctor = _lakehouse(tmp_path, "doctor")
+
+    assert doctor.returncode == 1
+    assert f"FAIL landing      nothing landed at {tmp_path / 'landing'}" in doctor.stdout
+    assert "fix: lakehouse land" in doctor.stdout
+
+
+def test_a_failure_is_one_line_and_a_log_file_without_a_stack_trace(tmp_path: Path) -> None:
+    result = _lakehouse(tmp_path, "land", "--households", "5000")
+
+    assert result.returncode == 1
+    assert result.stdout.splitlines()[-2] == "error --households 5000: the data holds only 2469 households"
+    assert "Traceback" not in result.stdout + result.stderr
+    log = Path(result.stdout.splitlines()[-1].split("details: ")[1].split(" (or")[0])
+    assert "Traceback" in log.read_text()
+
+
+def test_make_stops_at_once_naming_a_missing_tool(tmp_path: Path) -> None:
+    bare_path = tmp_path / "bin"
+    bare_path.mkdir()
+    for tool in ("make", "bash", "sh"):
+        located = shutil.which(tool)
+        assert located is not None
+        (bare_path / tool).symlink_to(located)
+
+    result = subprocess.run(
+        ["make", "--no-print-directory", "jars"],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, env={"PATH": str(bare_path)}, check=False,
+    )  # fmt: skip
+
+    assert result.returncode != 0
+    assert result.stdout.strip() == "missing tool: java (Java 17+). Install: apt-get install -y openjdk-17-jdk-headless"
