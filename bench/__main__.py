@@ -21,8 +21,10 @@ def run_stage(stage: str) -> dict[str, float]:
         print(f"> bench {stage} ...", flush=True)
         completed = subprocess.run(
             [sys.executable, "-m", "bench.measure", stage, scratch],
-            capture_output=True, text=True, check=True, cwd=PROJECT_ROOT,
+            capture_output=True, text=True, check=False, cwd=PROJECT_ROOT,
         )  # fmt: skip
+        if completed.returncode != 0:
+            raise SystemExit(f"bench {stage} failed:\n{completed.stderr[-4000:]}")
         result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
         print(f"ok bench {stage}: {result['wall_s']:.1f}s wall, {result['rows']:,.0f} rows", flush=True)
         return result
@@ -30,14 +32,17 @@ def run_stage(stage: str) -> dict[str, float]:
 
 def readme_table(results: dict[str, dict[str, object]]) -> str:
     lines = [
-        "| stage | wall s | CPU s | peak RSS MB | rows | rows/s | vs baseline |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| stage | what | wall s | CPU s | peak RSS MB | rows | rows/s | vs baseline |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |",
     ]
     for stage, result in results.items():
-        ratio = f"{result['ratio_to_baseline']}x {result['baseline']}" if result["baseline"] else "baseline"
+        if result["baseline"]:
+            ratio = f"{result['ratio_to_baseline']}x {result['baseline']}"
+        else:
+            ratio = "baseline" if stage in BASELINES.values() else "-"
         lines.append(
-            f"| {stage} | {result['wall_s']:.1f} | {result['cpu_s']:.1f} | {result['peak_rss_mb']:,.0f} | "
-            f"{result['rows']:,} | {result['rows_per_s']:,.0f} | {ratio} |"
+            f"| {stage} | {STAGES[stage].description} | {result['wall_s']:.1f} | {result['cpu_s']:.1f} | "
+            f"{result['peak_rss_mb']:,.0f} | {result['rows']:,} | {result['rows_per_s']:,.0f} | {ratio} |"
         )
     return "\n".join(lines)
 
@@ -45,12 +50,18 @@ def readme_table(results: dict[str, dict[str, object]]) -> str:
 def main() -> None:
     results_dir = get_settings().bench_results_dir
     results_dir.mkdir(parents=True, exist_ok=True)
-    measured = {stage: run_stage(stage) for stage in STAGES}
+    chosen = sys.argv[1:] or list(STAGES)
+    unknown = sorted(set(chosen) - set(STAGES))
+    if unknown:
+        raise SystemExit(f"unknown bench stage(s) {', '.join(unknown)}; known: {', '.join(STAGES)}")
+    for missing_baseline in {BASELINES[stage] for stage in chosen if stage in BASELINES} - set(chosen):
+        chosen.insert(0, missing_baseline)
+    measured = {stage: run_stage(stage) for stage in chosen}
     machine = f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}"
     results: dict[str, dict[str, object]] = {}
     for stage, result in measured.items():
         baseline = BASELINES.get(stage)
-        ratio = round(result["wall_s"] / measured[baseline]["wall_s"], 2) if baseline else 1.0
+        ratio = round(result["wall_s"] / measured[baseline]["wall_s"], 2) if baseline is not None else 1.0
         results[stage] = {
             **result,
             "stage": stage,
@@ -60,10 +71,15 @@ def main() -> None:
             "machine": machine,
         }
         (results_dir / f"{stage}.json").write_text(json.dumps(results[stage], indent=2) + "\n")
+    latest = {
+        stage: json.loads((results_dir / f"{stage}.json").read_text())
+        for stage in STAGES
+        if (results_dir / f"{stage}.json").exists()
+    }
     text = README.read_text()
     if TABLE_START in text and TABLE_END in text:
         head, rest = text.split(TABLE_START, 1)
-        README.write_text(f"{head}{TABLE_START}\n{readme_table(results)}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}")
+        README.write_text(f"{head}{TABLE_START}\n{readme_table(latest)}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}")
     print(f"results: {results_dir}; table: README.md (benchmarks)")
 
 

@@ -6,15 +6,17 @@ the details; ``--debug`` shows the stack trace instead.
 
 from __future__ import annotations
 
+import json
 import time
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from lakehouse.doctor import run_checks
-from lakehouse.progress import console
+from lakehouse.progress import console, stage
 from lakehouse.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -77,6 +79,52 @@ def run(households: HouseholdsOption = None) -> None:
     )
     console.print(f"   landing:  {settings.landing_uri}  (manifest: _manifest.json)")
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
+
+
+@app.command("pii-eval")
+def pii_eval(size: Annotated[int, typer.Option(min=10, help="Labelled texts to score.")] = 400) -> None:
+    """Score Presidio on the labelled feedback set: precision and recall per entity type, against targets."""
+    from governance.evaluation import PRECISION_TARGET, RECALL_TARGETS, score_detection
+    from governance.masking import text_masker
+    from lakehouse.pii_evaluation import evaluation_set
+
+    settings = get_settings()
+    with stage(f"scoring PII detection ({settings.presidio_model}) on {size} labelled texts") as report:
+        samples = evaluation_set(size)
+        result = score_detection(samples, text_masker(settings.presidio_model).analyse)
+        report.add(rows=len(samples))
+    console.print(f"{'entity':<15} {'labelled':>8} {'found':>6} {'false+':>6} {'precision':>9} {'recall':>7}  target")
+    for entity, score in result.per_entity.items():
+        labelled = score.true_positives + score.false_negatives
+        target = f"recall >= {RECALL_TARGETS[entity]}" if entity in RECALL_TARGETS else ""
+        console.print(
+            f"{entity:<15} {labelled:>8} {score.true_positives:>6} {score.false_positives:>6} "
+            f"{score.precision:>9.3f} {score.recall:>7.3f}  {target}"
+        )
+    console.print(
+        f"{'overall':<15} {'':>8} {result.overall.true_positives:>6} {result.overall.false_positives:>6} "
+        f"{result.overall.precision:>9.3f} {result.overall.recall:>7.3f}  precision >= {PRECISION_TARGET}"
+    )
+    if failures := result.failures():
+        console.print(f"[bold red]below target[/] {'; '.join(failures)}")
+        raise typer.Exit(1)
+    console.print("[bold green]all targets met[/]")
+
+
+@app.command("policy-export")
+def policy_export(
+    output: Annotated[Path | None, typer.Option(help="Write the JSON here instead of printing it.")] = None,
+) -> None:
+    """Per silver table and column: classification, treatment and whether it is a pseudonymous token."""
+    from governance.policy import default_policy
+
+    document = json.dumps(default_policy().column_classification(), indent=2)
+    if output is None:
+        console.print(document, markup=False)
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document + "\n")
+    console.print(f"ok wrote {output}")
 
 
 @app.command()

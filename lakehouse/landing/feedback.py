@@ -32,6 +32,11 @@ TEMPLATES = (
     "I am {PERSON} and my loyalty number is {LOYALTY_CARD}; the app says it is invalid.",
     "Aisle 7 was blocked by pallets all morning.",
     "Reply to {EMAIL_ADDRESS} or text {PHONE_NUMBER} about my complaint, thanks, {PERSON}.",
+    "Receipt 4471 2039 shows 3 items at $23.45 but I was charged $32.45 at till 12 on 03/11/2017.",
+    "Bought 2 x 500g packs, barcode 5012345678900, and one was out of date. Batch 20170311-7.",
+    "Ask for {PERSON} at the deli counter, she sorted my order 209311 in minutes.",
+    "{PERSON} and I shop every Saturday; last week's bill was 104.20 for 37 items at store 316.",
+    "Called 3 times about order 8812-3341 and nobody answered; call me back on {PHONE_NUMBER}.",
 )
 
 

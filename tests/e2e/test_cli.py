@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -75,3 +76,27 @@ def test_make_stops_at_once_naming_a_missing_tool(tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert result.stdout.strip() == "missing tool: java (Java 17+). Install: apt-get install -y openjdk-17-jdk-headless"
+
+
+def test_pii_eval_prints_every_entity_and_meets_the_targets(tmp_path: Path) -> None:
+    result = _lakehouse(tmp_path, "pii-eval", "--size", "200")
+
+    assert result.returncode == 0, result.stdout
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines() if line.split()}
+    for entity in ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "LOYALTY_CARD", "POSTCODE"):
+        precision, recall = float(rows[entity][4]), float(rows[entity][5])
+        assert 0.0 <= precision <= 1.0 and 0.0 <= recall <= 1.0
+    assert float(rows["EMAIL_ADDRESS"][5]) >= 0.95
+    assert float(rows["PERSON"][5]) >= 0.85
+    assert "all targets met" in result.stdout
+
+
+def test_policy_export_writes_the_classification_of_every_silver_column(tmp_path: Path) -> None:
+    output = tmp_path / "classification.json"
+
+    result = _lakehouse(tmp_path, "policy-export", "--output", str(output))
+
+    assert result.returncode == 0, result.stdout
+    exported = json.loads(output.read_text())
+    assert exported["customers"]["loyalty_card_token"]["pseudonymous_token"] is True
+    assert set(exported) >= {"transactions", "customers", "customer_feedback", "stores"}

@@ -1,0 +1,45 @@
+"""The tokenisation key: from the environment or a key file; generated only for the local profile.
+
+Rotation (see governance/README.md): tokens are a function of the key, so a new
+key means re-deriving every silver table from bronze in one run and rebuilding
+what reads silver; the old key is destroyed afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+MIN_KEY_LENGTH = 32
+
+
+class TokenisationKeyError(RuntimeError):
+    """No usable key: says where one was looked for and how to provide it."""
+
+
+def resolve_tokenisation_key(key: str, key_file: Path, generate_if_missing: bool) -> bytes:
+    """The key as bytes: ``key`` when given, else the file's content, else a new key written to the file."""
+    if key:
+        value = key
+        origin = "LAKEHOUSE_TOKENISATION_KEY"
+    elif key_file.exists():
+        value = key_file.read_text().strip()
+        origin = str(key_file)
+    elif generate_if_missing:
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_hex(32)
+        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(value + "\n")
+        origin = str(key_file)
+    else:
+        raise TokenisationKeyError(
+            f"no tokenisation key: set LAKEHOUSE_TOKENISATION_KEY or write one to {key_file} "
+            "(outside the local profile a key is never generated)"
+        )
+    if len(value) < MIN_KEY_LENGTH:
+        raise TokenisationKeyError(
+            f"tokenisation key from {origin} is {len(value)} characters; it needs {MIN_KEY_LENGTH}+"
+        )
+    return value.encode("utf-8")

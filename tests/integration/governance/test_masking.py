@@ -1,0 +1,84 @@
+"""Presidio on the real spaCy pipeline: masks what it must, survives what it is thrown."""
+
+from __future__ import annotations
+
+import pytest
+
+from governance.masking import TextMasker, text_masker
+from governance.policy import Normalisation
+from governance.tokenise import Tokeniser
+from lakehouse.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+TOKENISER = Tokeniser(b"t" * 32)
+
+
+@pytest.fixture(scope="module")
+def masker(local_settings: Settings) -> TextMasker:
+    return text_masker(local_settings.presidio_model, TOKENISER)
+
+
+def test_each_entity_type_gets_its_operator(masker: TextMasker) -> None:
+    text = (
+        "I'm Sarah Collins, card 4532015112830366, loyalty LC-0434-2879-10, "
+        "call 0113 496 0000 or email Sarah.Collins@Example.com, post to WD5 1XU."
+    )
+    masked = masker.mask(text)
+    assert masked == (
+        f"I'm <PERSON>, card <CREDIT_CARD>, loyalty {TOKENISER.tokenise('LC-0434-2879-10', Normalisation.UPPER)}, "
+        f"call <PHONE_NUMBER> or email {TOKENISER.tokenise('sarah.collins@example.com', Normalisation.EMAIL)}, "
+        "post to <UK_POSTCODE>."
+    )
+
+
+@pytest.mark.parametrize("empty", ["", "   ", "\n\t"])
+def test_empty_text_comes_back_unchanged(masker: TextMasker, empty: str) -> None:
+    assert masker.mask(empty) == empty
+
+
+def test_a_missing_text_stays_missing(masker: TextMasker) -> None:
+    assert masker.mask(None) is None
+
+
+@pytest.mark.timeout(300)
+def test_a_one_megabyte_text_is_masked_to_its_last_line(masker: TextMasker) -> None:
+    filler = "The bakery aisle was tidy and the staff were friendly today. " * 16_500
+    text = f"From ann.lee@example.com: {filler}Call me on (212) 555-0142."
+    assert len(text.encode()) > 1_000_000
+
+    masked = masker.mask(text)
+
+    assert masked is not None
+    assert "ann.lee@example.com" not in masked
+    assert masked.endswith("Call me on <PHONE_NUMBER>.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mein Name ist Jürgen Weiß, bitte schreiben Sie an juergen.weiss@example.de.",
+        "我的邮箱是 wang.fang@example.cn，谢谢。",  # noqa: RUF001 - a Chinese comma, on purpose
+        "رقم بطاقتي 4532015112830366 شكرا",
+    ],
+)
+def test_non_english_text_is_masked_without_failing(masker: TextMasker, text: str) -> None:
+    masked = masker.mask(text)
+    assert masked is not None
+    assert "@example" not in masked
+    assert "4532015112830366" not in masked
+
+
+@pytest.mark.timeout(120)
+def test_look_alike_numbers_do_not_hang_or_pass_as_cards(masker: TextMasker) -> None:
+    text = "Order 1234 5678 9012 3456 barcode 5012345678900 batch 20170311-7 total 104.20. " * 2_500
+
+    found = masker.analyse(text)
+
+    assert [result for result in found if result.entity_type == "CREDIT_CARD"] == []
+
+
+def test_names_spacy_misses_are_caught_by_the_gazetteer_but_lower_case_words_are_not(masker: TextMasker) -> None:
+    assert masker.mask("Ask for Sophie Robinson at the deli counter.") == "Ask for <PERSON> at the deli counter."
+    assert masker.mask("Mrs Rita Brown and I shop on Saturdays.") == "<PERSON> and I shop on Saturdays."
+    assert masker.mask("Last week's bill was 104.20 for 37 items.") == "Last week's bill was 104.20 for 37 items."
