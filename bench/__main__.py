@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tempfile
 from datetime import UTC, datetime
+from typing import Any
 
 from bench.stages import BASELINES, STAGES
 from lakehouse.settings import PROJECT_ROOT, get_settings
@@ -16,7 +17,7 @@ README = PROJECT_ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
 
 
-def run_stage(stage: str) -> dict[str, float]:
+def run_stage(stage: str) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix=f"bench-{stage}-") as scratch:
         print(f"> bench {stage} ...", flush=True)
         completed = subprocess.run(
@@ -25,7 +26,7 @@ def run_stage(stage: str) -> dict[str, float]:
         )  # fmt: skip
         if completed.returncode != 0:
             raise SystemExit(f"bench {stage} failed:\n{completed.stderr[-4000:]}")
-        result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+        result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
         print(f"ok bench {stage}: {result['wall_s']:.1f}s wall, {result['rows']:,.0f} rows", flush=True)
         return result
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import psutil
 
-from bench.stages import STAGES
+from bench.stages import STAGES, Outcome
 
 
 def _tree() -> list[psutil.Process]:
@@ -66,13 +66,14 @@ class PeakRss:
         self.peak = max(self.peak, _tree_rss_bytes())
 
 
-def measure(stage: str, scratch: Path) -> dict[str, float]:
+def measure(stage: str, scratch: Path) -> dict[str, object]:
     prepared = STAGES[stage].prepare(scratch)
     cpu_before = _tree_cpu_s()
     with PeakRss() as memory:
         started = time.perf_counter()
-        rows = STAGES[stage].run(prepared)
+        outcome = STAGES[stage].run(prepared)
         wall = time.perf_counter() - started
+    rows, detail = (outcome.rows, outcome.detail) if isinstance(outcome, Outcome) else (outcome, {})
     cpu = _tree_cpu_s() - cpu_before
     return {
         "wall_s": round(wall, 3),
@@ -80,6 +81,7 @@ def measure(stage: str, scratch: Path) -> dict[str, float]:
         "peak_rss_mb": round(memory.peak / 2**20, 1),
         "rows": rows,
         "rows_per_s": round(rows / wall, 1) if wall else 0.0,
+        "detail": detail,
     }
 
 

@@ -29,9 +29,17 @@ CUSTOMER_COPIES = 20
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What a timed run handled, with per-part details (rows and seconds per table, say)."""
+
+    rows: int
+    detail: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class Stage:
     prepare: Callable[[Path], Any]
-    run: Callable[[Any], int]
+    run: Callable[[Any], int | Outcome]
     description: str
 
 
@@ -124,12 +132,68 @@ def customers_policy_applied(prepared: tuple[Settings, DataFrame, str]) -> int:
     return int(customers.count())
 
 
+def prepare_lake(scratch: Path) -> tuple[Any, Settings]:
+    """The shared full landing, a warm Spark session, and a fresh lake in the scratch folder."""
+    from spark_jobs.session import build_spark_session
+
+    shared = bench_settings()
+    land_sources(shared)
+    settings = Settings(
+        data_dir=scratch, landing_uri=shared.landing_uri, tokenisation_key_file=shared.tokenisation_key_file
+    )
+    spark = build_spark_session(settings, app_name="bench")
+    spark.range(1).count()
+    return spark, settings
+
+
+def lake_ingest_full(prepared: tuple[Any, Settings]) -> Outcome:
+    """Bronze and silver of every table of the full data, as `lakehouse ingest` runs it."""
+    from lakehouse.ingest import ingest_all
+
+    spark, settings = prepared
+    summary = ingest_all(spark, settings)
+    detail = {
+        table: {
+            "rows_in": report.rows_in,
+            "rows_accepted": report.rows_accepted,
+            "rows_quarantined": report.rows_quarantined,
+            "seconds": round(report.seconds, 1),
+            "rows_per_s": round(report.rows_in / report.seconds) if report.seconds else 0,
+            "in_equals_silver_plus_quarantine": report.rows_in == report.rows_accepted + report.rows_quarantined,
+        }
+        for table, report in summary.tables.items()
+    }
+    return Outcome(sum(report.rows_in for report in summary.tables.values()), detail)
+
+
+def lake_pyarrow_baseline(prepared: tuple[Any, Settings]) -> int:
+    """Baseline: pyarrow reads the same landing files and writes one Parquet file per table."""
+    import pyarrow.dataset as ds
+
+    _, settings = prepared
+    formats = {"customers": "csv", "stores": "csv", "customer_feedback": "json"}
+    target = settings.data_dir / "pyarrow"
+    target.mkdir(parents=True, exist_ok=True)
+    rows = 0
+    for feed in sorted(path.name for path in Path(settings.landing_uri).iterdir() if path.is_dir()):
+        table = ds.dataset(Path(settings.landing_uri) / feed, format=formats.get(feed, "parquet")).to_table()
+        pq.write_table(table, target / f"{feed}.parquet", compression="zstd")
+        rows += table.num_rows
+    return rows
+
+
 STAGES: dict[str, Stage] = {
     "landing_pyarrow_copy": Stage(_nothing, landing_pyarrow_copy, "pyarrow copy of the eight tables"),
     "landing_full": Stage(_nothing, landing_full, "full landing, split by week, with synthetic PII"),
     "masking_feedback": Stage(prepare_feedback, masking_throughput, "Presidio masking, one core; rows/s = texts/s"),
     "customers_delta_copy": Stage(prepare_customers, customers_delta_copy, "customers x20 written to Delta as is"),
     "customers_policy": Stage(prepare_customers, customers_policy_applied, "customers x20, PII policy, to Delta"),
+    "lake_pyarrow_baseline": Stage(prepare_lake, lake_pyarrow_baseline, "pyarrow reads landing, writes Parquet"),
+    "lake_ingest_full": Stage(prepare_lake, lake_ingest_full, "bronze + silver of the full data (Spark, Delta)"),
 }
 
-BASELINES: dict[str, str] = {"landing_full": "landing_pyarrow_copy", "customers_policy": "customers_delta_copy"}
+BASELINES: dict[str, str] = {
+    "landing_full": "landing_pyarrow_copy",
+    "customers_policy": "customers_delta_copy",
+    "lake_ingest_full": "lake_pyarrow_baseline",
+}

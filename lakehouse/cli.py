@@ -11,13 +11,16 @@ import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from lakehouse.doctor import run_checks
 from lakehouse.progress import console, stage
 from lakehouse.settings import get_settings
+
+if TYPE_CHECKING:
+    from lakehouse.ingest import IngestSummary
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -62,15 +65,54 @@ def land(
         _fail(error)
 
 
+TablesOption = Annotated[
+    str | None, typer.Option("--tables", help="Comma-separated tables to ingest (default: all, in dependency order).")
+]
+
+
+def _ingest(tables: str | None) -> IngestSummary:
+    from lakehouse.ingest import ingest_all
+    from spark_jobs.session import build_spark_session
+
+    settings = get_settings()
+    with stage("starting Spark with Delta") as report:
+        spark = build_spark_session(settings)
+        report.notes.append(f"master {settings.spark_master}, lake {settings.lake_uri}")
+    return ingest_all(spark, settings, tables.split(",") if tables else None)
+
+
+@app.command()
+def ingest(tables: TablesOption = None) -> None:
+    """Bring new landing files into bronze and silver (a no-op when nothing is new)."""
+    try:
+        summary = _ingest(tables)
+    except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
+        _fail(error)
+    _print_ingest_totals(summary)
+
+
+def _print_ingest_totals(summary: IngestSummary) -> None:
+    settings = get_settings()
+    reports = summary.tables.values()
+    console.print(
+        f"   lake: {sum(r.rows_in for r in reports):,} rows in, {sum(r.rows_accepted for r in reports):,} accepted, "
+        f"{sum(r.rows_quarantined for r in reports):,} quarantined, {summary.rows_written:,} written"
+    )
+    console.print(f"   silver: {settings.lake_uri}/silver/<table>   quarantine: {settings.lake_uri}/quarantine/<table>")
+    quality = settings.data_dir / "quality"
+    console.print(f"   quality results: {quality} (`lakehouse quality-docs` renders GX Data Docs)")
+
+
 @app.command()
 def run(households: HouseholdsOption = None) -> None:
-    """Run the platform's main job on the configured engines and say where to look."""
+    """Run the platform's main job: land the sources, ingest them into the lake, and say where to look."""
     from lakehouse.landing.land import land_sources
 
     settings = get_settings()
     started = time.perf_counter()
     try:
         manifest = land_sources(settings, households=households)
+        summary = _ingest(None)
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _fail(error)
     console.print(
@@ -78,7 +120,38 @@ def run(households: HouseholdsOption = None) -> None:
         f"{sum(manifest.files.values()):,} rows in {len(manifest.files)} landing files"
     )
     console.print(f"   landing:  {settings.landing_uri}  (manifest: _manifest.json)")
+    _print_ingest_totals(summary)
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
+
+
+@app.command("quality-docs")
+def quality_docs() -> None:
+    """Render GX Data Docs from every kept validation result and print where the page is."""
+    from spark_jobs.quality import build_data_docs
+
+    index = build_data_docs(get_settings().data_dir / "quality")
+    console.print(f"ok GX Data Docs: {index}")
+
+
+@app.command()
+def upkeep() -> None:
+    """Compact every silver table and vacuum files older than the retention setting."""
+    from lakehouse.ingest import lake_layout
+    from spark_jobs.delta_io import table_exists
+    from spark_jobs.session import build_spark_session
+    from spark_jobs.tables import TABLES
+    from spark_jobs.upkeep import compact, vacuum
+
+    settings = get_settings()
+    spark = build_spark_session(settings)
+    layout = lake_layout(settings)
+    for table in TABLES:
+        path = layout.silver(table)
+        if not table_exists(spark, path):
+            continue
+        with stage(f"compacting and vacuuming silver {table}") as report:
+            report.notes.append(f"{compact(spark, path)} small files compacted")
+            vacuum(spark, path, settings.lake_retention_hours)
 
 
 @app.command("pii-eval")

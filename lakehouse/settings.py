@@ -47,7 +47,7 @@ class Settings(BaseSettings):
 
     spark_master: str = Field(default="local[2]", validation_alias=_env("SPARK_MASTER"))
     spark_driver_memory: str = "4g"
-    spark_shuffle_partitions: int = 4
+    spark_shuffle_partitions: int = 8
     spark_ui: bool = False
     spark_python: str = Field(default="", description="Python for Spark's workers; empty means this interpreter.")
     jars_dir: Path = PROJECT_ROOT / "spark_jobs" / "jars"
@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     tools_dir: Path = PROJECT_ROOT / ".tools"
     minio_user: str = DEFAULT_MINIO_USER
     minio_password: SecretStr = SecretStr(DEFAULT_MINIO_PASSWORD)
+
+    lake_retention_hours: int = Field(
+        default=168, ge=168, description="VACUUM keeps what versions of the last N hours need (Delta's minimum: 168)."
+    )
 
     ml_backend: Literal["local", "sagemaker"] = Field(default="local", validation_alias=_env("ML_BACKEND"))
 

@@ -32,11 +32,16 @@ def silver_schema(frame: DataFrame, table: str, policy: Policy) -> StructType:
     return StructType(fields)
 
 
+def policy_runs_python(policy: Policy, table: str) -> bool:
+    """Whether the table's policy needs Python per row (tokenise, generalise, mask) or is a plain projection."""
+    return any(rule.treatment not in (Treatment.KEEP, Treatment.DROP) for rule in policy.table(table).columns.values())
+
+
 def apply_policy(frame: DataFrame, table: str, policy: Policy, key: bytes, presidio_model: str) -> DataFrame:
     """``frame`` with the policy for ``table`` applied; a column the policy lacks raises ``PolicyViolationError``."""
     rules = policy.rules_for(table, frame.columns)
     schema = silver_schema(frame, table, policy)
-    if all(rule is None or rule.treatment in (Treatment.KEEP, Treatment.DROP) for rule in rules.values()):
+    if not policy_runs_python(policy, table):
         return frame.select(*schema.fieldNames())
     masking = needs_masker(policy, table)
 

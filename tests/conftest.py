@@ -8,12 +8,14 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
+from lakehouse.ingest import IngestSummary, ingest_all
 from lakehouse.landing.land import LandingManifest, land_sources
 from lakehouse.minio_server import MinioServer
 from lakehouse.settings import Settings
 from spark_jobs.session import build_spark_session
 
 SAMPLE_HOUSEHOLDS = 12
+MINIO_HOUSEHOLDS = 3
 LAKE_BUCKET = "lake"
 
 
@@ -63,3 +65,16 @@ def spark(s3_settings: Settings) -> Iterator[SparkSession]:
 @pytest.fixture
 def lake_path(tmp_path: Path) -> Path:
     return tmp_path / "lake"
+
+
+@pytest.fixture(scope="session")
+def ingested_local(spark: SparkSession, local_settings: Settings, sample_landing: LandingManifest) -> IngestSummary:
+    """The sample landing ingested once into the local lake (bronze, silver, quarantine, ledger)."""
+    return ingest_all(spark, local_settings)
+
+
+@pytest.fixture(scope="session")
+def ingested_minio(spark: SparkSession, s3_settings: Settings) -> tuple[LandingManifest, IngestSummary]:
+    """A smaller sample landed on MinIO and ingested into a lake on MinIO: only the URIs differ."""
+    manifest = land_sources(s3_settings, households=MINIO_HOUSEHOLDS)
+    return manifest, ingest_all(spark, s3_settings)

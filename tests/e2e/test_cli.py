@@ -23,19 +23,42 @@ def _lakehouse(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[s
     return subprocess.run([LAKEHOUSE, *arguments], capture_output=True, text=True, env=environment, check=False)
 
 
-def test_run_lands_the_sample_reports_each_stage_and_says_where_to_look(tmp_path: Path) -> None:
-    result = _lakehouse(tmp_path, "run", "--households", "6")
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """``lakehouse run`` on a four-household sample in a fresh data folder, as a new user runs it."""
+    data_dir = tmp_path_factory.mktemp("run")
+    return data_dir, _lakehouse(data_dir, "run", "--households", "4")
 
-    assert result.returncode == 0, result.stderr
+
+def test_run_lands_and_ingests_reporting_each_stage_and_where_to_look(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data_dir, result = first_run
+
+    assert result.returncode == 0, result.stdout + result.stderr
     assert "ok landing transactions (Parquet, one file per week) (" in result.stdout
-    assert f"landing:  {tmp_path / 'landing'}" in result.stdout
-    assert (tmp_path / "landing" / "_manifest.json").exists()
+    assert "ok ingesting transactions (bronze, silver) (" in result.stdout
+    assert f"landing:  {data_dir / 'landing'}" in result.stdout
+    assert f"silver: {data_dir / 'lake'}/silver/<table>" in result.stdout
+    assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()
 
 
-def test_doctor_is_all_green_after_a_run(tmp_path: Path) -> None:
-    assert _lakehouse(tmp_path, "run", "--households", "3").returncode == 0
+def test_a_second_run_reuses_the_landing_and_writes_nothing(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data_dir, _ = first_run
 
-    doctor = _lakehouse(tmp_path, "doctor")
+    again = _lakehouse(data_dir, "run", "--households", "4")
+
+    assert again.returncode == 0, again.stdout
+    assert "landing already written" in again.stdout
+    assert ", 0 written" in again.stdout
+
+
+def test_doctor_is_all_green_after_a_run(first_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:
+    data_dir, _ = first_run
+
+    doctor = _lakehouse(data_dir, "doctor")
 
     assert doctor.returncode == 0, doctor.stdout
     lines = doctor.stdout.splitlines()

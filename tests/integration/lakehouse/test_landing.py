@@ -74,8 +74,10 @@ def test_a_second_landing_with_the_same_inputs_reuses_the_files(
     assert (landing / MANIFEST).exists()
 
 
-def test_landing_on_minio_is_readable_by_spark_through_s3a(s3_settings: Settings, spark: SparkSession) -> None:
-    manifest = land_sources(s3_settings, households=3)
+def test_landing_on_minio_is_readable_by_spark_through_s3a(
+    ingested_minio: tuple[LandingManifest, object], spark: SparkSession
+) -> None:
+    manifest, _ = ingested_minio
 
     landed = spark.read.option("recursiveFileLookup", "true").parquet("s3a://lake/landing/transactions/")
 

@@ -1,0 +1,111 @@
+"""``lakehouse ingest``: find the landing files, then bring every table into bronze and silver in order."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pyarrow.parquet as pq
+from pyarrow import fs
+from pyspark.sql import SparkSession
+
+from governance.policy import default_policy
+from lakehouse.landing.storage import LandingStore, landing_store
+from lakehouse.privacy import tokenisation_key
+from lakehouse.progress import stage
+from lakehouse.settings import Settings
+from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
+from spark_jobs.landing_files import LandingFile
+from spark_jobs.tables import TABLES, TableSpec
+
+READ_CHUNK = 8 * 2**20
+
+
+def lake_layout(settings: Settings) -> LakeLayout:
+    return LakeLayout(root=settings.lake_uri.rstrip("/"), quality_dir=settings.data_dir / "quality")
+
+
+def spark_uri(store: LandingStore, relative: str) -> str:
+    uri = store.uri_of(relative)
+    return "s3a://" + uri.split("://", 1)[1] if uri.startswith("s3://") else uri
+
+
+def _declared_columns(spec: TableSpec, head: bytes) -> tuple[tuple[str, ...] | None, str | None]:
+    """The columns a file declares (Parquet footer, CSV header) or why it cannot be read."""
+    if not head:
+        return None, "empty file"
+    if spec.landing_format == "parquet":
+        try:
+            return tuple(pq.read_schema(io.BytesIO(head)).names), None
+        except Exception as error:  # noqa: BLE001 - pyarrow raises several types for a damaged footer
+            return None, f"unreadable Parquet: {error}"
+    if spec.landing_format == "csv":
+        first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
+        return tuple(next(csv.reader([first_line]), [])), None
+    return None, None
+
+
+def _files_under(store: LandingStore, table: str) -> Iterator[str]:
+    selector = fs.FileSelector(store.path(table), recursive=True, allow_not_found=True)
+    for info in sorted(store.filesystem.get_file_info(selector), key=lambda info: info.path):
+        name = info.base_name
+        if info.type == fs.FileType.File and not name.startswith(("_", ".")):
+            yield info.path.removeprefix(store.root.rstrip("/") + "/")
+
+
+def landing_files(store: LandingStore, spec: TableSpec) -> list[LandingFile]:
+    """Every file of a feed with its SHA-256 and declared columns; damaged files are marked, not skipped."""
+    found = []
+    for relative in _files_under(store, spec.name):
+        digest = hashlib.sha256()
+        with store.filesystem.open_input_stream(store.path(relative)) as source:
+            content = b"".join(iter(lambda: source.read(READ_CHUNK), b""))
+        digest.update(content)
+        columns, unreadable = _declared_columns(spec, content)
+        found.append(
+            LandingFile(spec.name, relative, spark_uri(store, relative), digest.hexdigest(), len(content), columns,
+                        unreadable)
+        )  # fmt: skip
+    return found
+
+
+@dataclass
+class IngestSummary:
+    tables: dict[str, TableReport]
+
+    @property
+    def rows_written(self) -> int:
+        return sum(report.rows_written for report in self.tables.values())
+
+
+def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None = None) -> IngestSummary:
+    """Ingest the named tables (all by default) in dependency order, printing a line per table."""
+    store = landing_store(settings)
+    layout = lake_layout(settings)
+    policy = default_policy()
+    privacy = PolicyContext(policy, tokenisation_key(settings), settings.presidio_model)
+    ingested_at = datetime.now(UTC).replace(tzinfo=None)
+    reports: dict[str, TableReport] = {}
+    for name, spec in TABLES.items():
+        if tables is not None and name not in tables:
+            continue
+        with stage(f"ingesting {name} (bronze, silver)") as line:
+            report = ingest_table(spark, layout, spec, landing_files(store, spec), privacy, ingested_at)
+            line.add(rows=report.rows_in, files=report.files_new)
+            if report.files_new == 0:
+                line.notes.append(f"no new files ({report.files_seen} already ingested)")
+            else:
+                line.notes.append(
+                    f"accepted {report.rows_accepted:,}, quarantined {report.rows_quarantined:,}, "
+                    f"wrote {report.rows_written:,} silver rows (version {report.silver_version})"
+                )
+            for rule, count in sorted(report.by_rule.items(), key=lambda item: -item[1]):
+                line.notes.append(f"quarantine: {count:,} rows: {rule}")
+            for source_file, reason in report.unreadable.items():
+                line.notes.append(f"not ingested: {source_file}: {reason}")
+        reports[name] = report
+    return IngestSummary(reports)

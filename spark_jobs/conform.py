@@ -1,0 +1,96 @@
+"""Silver's pure steps: type bronze strings, judge every row against the table's rules, resolve duplicates.
+
+Each function takes and returns DataFrames; a row's verdict is the ``_rule``
+column: null when it is accepted, else the first rule it broke. Nothing is
+dropped here: the caller splits accepted rows from quarantined ones, so
+``rows in = rows accepted + rows quarantined`` holds by construction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from pyspark.sql import Column, DataFrame, Window
+from pyspark.sql.functions import broadcast, coalesce, col, expr, lit, row_number, when
+
+from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS
+from spark_jobs.tables import WEEK_OF_DATE, TableSpec
+
+RULE = "_rule"
+REPLACEMENT_CHARACTER = "\ufffd"
+
+
+def first_broken(verdicts: Sequence[tuple[Column, str]]) -> Column:
+    """The name of the first rule whose condition is not true (false or null), else null."""
+    if not verdicts:
+        return lit(None).cast("string")
+    return coalesce(*[when(~coalesce(condition, lit(False)), lit(name)) for condition, name in verdicts])
+
+
+def type_rows(bronze: DataFrame, spec: TableSpec) -> DataFrame:
+    """Declared columns cast to their types; ``_rule`` names a malformed record, bad encoding or bad type.
+
+    Undeclared columns pass through as strings: the additive schema rule lets a
+    new column in when the PII policy classifies it (files missing a declared
+    column never get here; see ``spark_jobs.ingest.schema_break``).
+    """
+    raw = [name for name in bronze.columns if name not in (*METADATA_COLUMNS, CORRUPT_RECORD)]
+    verdicts: list[tuple[Column, str]] = []
+    if CORRUPT_RECORD in bronze.columns:
+        verdicts.append((col(CORRUPT_RECORD).isNull(), "malformed_record: not valid JSON"))
+    if raw:
+        readable = " and ".join(f"coalesce(instr(`{name}`, '{REPLACEMENT_CHARACTER}') = 0, true)" for name in raw)
+        verdicts.append((expr(readable), "encoding: not UTF-8"))
+    typed: list[Column] = []
+    for name, data_type in spec.columns:
+        sql_type = data_type.simpleString()
+        if name in raw:
+            value = expr(f"try_cast(`{name}` as {sql_type})")
+            verdicts.append((col(f"`{name}`").isNull() | value.isNotNull(), f"type: {name} is not {sql_type}"))
+        else:
+            value = lit(None).cast(data_type)
+        typed.append(value.alias(name))
+    extra = [col(f"`{name}`") for name in raw if name not in spec.column_names]
+    return bronze.select(*typed, *extra, *METADATA_COLUMNS, first_broken(verdicts).alias(RULE))
+
+
+def with_week(frame: DataFrame, spec: TableSpec) -> DataFrame:
+    """Weekly tables keyed by a date get the data's week number of that date."""
+    if spec.week_from is None:
+        return frame
+    return frame.withColumn("week", expr(WEEK_OF_DATE.format(column=spec.week_from)))
+
+
+def judge_rows(frame: DataFrame, spec: TableSpec, known_keys: Mapping[str, DataFrame]) -> DataFrame:
+    """Apply the row rules and cheap referential checks to rows not already rejected.
+
+    ``known_keys`` maps a referenced table to a one-column frame of its keys
+    (broadcast: reference tables are small).
+    """
+    verdicts: list[tuple[Column, str]] = [(expr(rule.holds), rule.name) for rule in spec.row_rules]
+    for reference in spec.references:
+        flag = f"_known_{reference.column}"
+        keys = known_keys[reference.table].select(col(reference.key).alias(reference.column)).distinct()
+        frame = frame.join(broadcast(keys.withColumn(flag, lit(True))), on=reference.column, how="left")
+        verdicts.append((col(flag), f"unknown_{reference.column}: not in silver {reference.table}"))
+    judged = frame.withColumn(RULE, coalesce(col(RULE), first_broken(verdicts)))
+    return judged.drop(*[f"_known_{reference.column}" for reference in spec.references])
+
+
+def mark_duplicates(frame: DataFrame, spec: TableSpec) -> DataFrame:
+    """Among accepted rows sharing a key, the preferred one stays; the others get the table's duplicate rule.
+
+    Only keys that occur more than once are ranked: finding them is an
+    aggregation, and ranking a few thousand rows is far cheaper than sorting
+    every row of a 20-million-row batch by key.
+    """
+    accepted = frame.where(col(RULE).isNull())
+    repeated = accepted.groupBy(*spec.keys).count().where(col("count") > 1).drop("count")
+    flagged = frame.join(broadcast(repeated.withColumn("_repeated", lit(True))), on=list(spec.keys), how="left")
+    order = [expr(preference) for preference in spec.prefer] + [col("_ingested_at").desc(), col("_source_file").desc()]
+    rank = row_number().over(Window.partitionBy(*spec.keys, col(RULE).isNull()).orderBy(*order))
+    contested = flagged.where(col("_repeated")).withColumn("_rank", rank)
+    duplicate = col(RULE).isNull() & (col("_rank") > 1)
+    resolved = contested.withColumn(RULE, when(duplicate, lit(spec.duplicate_rule)).otherwise(col(RULE)))
+    uncontested = flagged.where(col("_repeated").isNull())
+    return uncontested.drop("_repeated").unionByName(resolved.drop("_repeated", "_rank"))

@@ -1,0 +1,102 @@
+"""Quality gates: a Great Expectations suite per silver table, run on each batch before it is committed.
+
+The suites follow the table declarations (keys present and unique, values in
+range). Results are kept as JSON per run in a file-backed GX project, from
+which ``build_data_docs`` renders GX Data Docs. A failed expectation is a
+table rule: the batch is not committed and the error says which rule, which
+files and how many rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import great_expectations as gx
+from great_expectations import expectations as gxe
+from great_expectations.checkpoint import Checkpoint
+from great_expectations.core.expectation_suite import ExpectationSuite
+from great_expectations.core.run_identifier import RunIdentifier
+from great_expectations.core.validation_definition import ValidationDefinition
+from great_expectations.data_context import AbstractDataContext
+from great_expectations.data_context.types.base import ProgressBarsConfig
+from great_expectations.expectations.expectation import Expectation
+from pyspark.sql import DataFrame
+
+from spark_jobs.tables import TableSpec
+
+DATASOURCE = "silver_batches"
+
+
+class TableRuleError(RuntimeError):
+    """A batch broke a table rule and was not committed."""
+
+
+@dataclass(frozen=True)
+class GateResult:
+    success: bool
+    failed_rules: tuple[str, ...]
+    result_id: str
+
+
+def suite_expectations(spec: TableSpec) -> list[Expectation]:
+    expectations: list[Expectation] = [gxe.ExpectColumnValuesToNotBeNull(column=key) for key in spec.keys]
+    if len(spec.keys) == 1:
+        expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.keys[0]))
+    else:
+        expectations.append(gxe.ExpectCompoundColumnsToBeUnique(column_list=list(spec.keys)))
+    for column, (low, high) in spec.ranges.items():
+        expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
+    return expectations
+
+
+@lru_cache(maxsize=4)
+def quality_context(project_dir: Path) -> AbstractDataContext:
+    """The file-backed GX project holding suites, per-run validation results (JSON) and Data Docs."""
+    logging.getLogger("great_expectations").setLevel(logging.ERROR)
+    project_dir.mkdir(parents=True, exist_ok=True)
+    context = gx.get_context(mode="file", project_root_dir=str(project_dir))
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    context.variables.save()
+    return context
+
+
+def run_gate(project_dir: Path, spec: TableSpec, batch: DataFrame, run_name: str) -> GateResult:
+    """Validate one accepted batch against the table's suite and keep the result."""
+    context = quality_context(project_dir)
+    source = context.data_sources.add_or_update_spark(name=DATASOURCE)
+    asset = next((asset for asset in source.assets if asset.name == spec.name), None) or source.add_dataframe_asset(
+        name=spec.name
+    )
+    definition = next(
+        (definition for definition in asset.batch_definitions if definition.name == "batch"), None
+    ) or asset.add_batch_definition_whole_dataframe("batch")
+    suite = context.suites.add_or_update(
+        ExpectationSuite(name=f"{spec.name}_silver", expectations=suite_expectations(spec))
+    )
+    validation = context.validation_definitions.add_or_update(
+        ValidationDefinition(name=f"{spec.name}_silver_batch", data=definition, suite=suite)
+    )
+    checkpoint = context.checkpoints.add_or_update(
+        Checkpoint(name=f"{spec.name}_silver_gate", validation_definitions=[validation], result_format="SUMMARY")
+    )
+    outcome = checkpoint.run(batch_parameters={"dataframe": batch}, run_id=RunIdentifier(run_name=run_name))
+    failed: list[str] = []
+    result_id = ""
+    for identifier, run in outcome.run_results.items():
+        result_id = str(identifier)
+        for result in run.results:
+            if not result.success:
+                config = result.expectation_config
+                kwargs = {k: v for k, v in (config.kwargs if config else {}).items() if k != "batch_id"}
+                failed.append(f"{config.type if config else 'expectation'} {kwargs}")
+    return GateResult(bool(outcome.success), tuple(failed), result_id)
+
+
+def build_data_docs(project_dir: Path) -> Path:
+    """Render GX Data Docs from every kept validation result; returns the index page."""
+    context = quality_context(project_dir)
+    context.build_data_docs()
+    return project_dir / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
