@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
@@ -60,11 +59,6 @@ def spark(s3_settings: Settings) -> Iterator[SparkSession]:
     session = build_spark_session(s3_settings, app_name="lakehouse-tests")
     yield session
     session.stop()
-
-
-@pytest.fixture
-def lake_path(tmp_path: Path) -> Path:
-    return tmp_path / "lake"
 
 
 @pytest.fixture(scope="session")
