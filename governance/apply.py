@@ -61,7 +61,3 @@ class PolicyApplier:
             raise ValueError(f"table {self.table!r}: masking a column needs a Presidio masker")
         masker = self.masker
         return values.map(lambda value: masker.mask(_as_text(value))).astype(object)
-
-
-def needs_masker(policy: Policy, table: str) -> bool:
-    return any(rule.treatment is Treatment.MASK for rule in policy.table(table).columns.values())

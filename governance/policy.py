@@ -107,6 +107,16 @@ class Policy(BaseModel):
             )
         return {column: table_policy.columns.get(column) for column in columns}
 
+    def runs_per_row(self, table: str) -> bool:
+        """Whether the table needs Python per row (tokenise, generalise, mask) rather than a plain projection."""
+        return any(
+            rule.treatment not in (Treatment.KEEP, Treatment.DROP) for rule in self.table(table).columns.values()
+        )
+
+    def masks_text(self, table: str) -> bool:
+        """Whether the table has free text for Presidio."""
+        return any(rule.treatment is Treatment.MASK for rule in self.table(table).columns.values())
+
     def output_name(self, column: str, rule: ColumnRule | None) -> str:
         return rule.output if rule is not None and rule.output else column
 

@@ -34,7 +34,7 @@ from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
 from spark_jobs.conform import RULE, judge_rows, mark_duplicates, type_rows, with_week
 from spark_jobs.delta_io import append_once, ingested_files, table_exists, upsert_by_key
 from spark_jobs.landing_files import LandingFile
-from spark_jobs.pii import apply_policy, policy_runs_python
+from spark_jobs.pii import apply_policy
 from spark_jobs.quality import TableRuleError, run_gate
 from spark_jobs.tables import TableSpec
 
@@ -235,7 +235,7 @@ def ingest_table(
         accepted = judged.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
         silver_rows = apply_policy(accepted, spec.name, privacy.policy, privacy.key, privacy.presidio_model)
         silver_rows = silver_rows.withColumn("_policy_version", lit(privacy.policy.version))
-        if policy_runs_python(privacy.policy, spec.name):
+        if privacy.policy.runs_per_row(spec.name):
             # Tokenising and masking run Python per row: do it once, not once per quality check and write.
             silver_rows = silver_rows.persist(StorageLevel.MEMORY_AND_DISK)
         try:

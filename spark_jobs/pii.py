@@ -13,15 +13,14 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql.types import StringType, StructField, StructType
 
-from governance.apply import PolicyApplier, needs_masker
+from governance.apply import PolicyApplier
 from governance.masking import text_masker
-from governance.policy import Policy, Treatment
+from governance.policy import ColumnRule, Policy, Treatment
 from governance.tokenise import Tokeniser
 
 
-def silver_schema(frame: DataFrame, table: str, policy: Policy) -> StructType:
+def silver_schema(frame: DataFrame, policy: Policy, rules: dict[str, ColumnRule | None]) -> StructType:
     """The schema after the policy: kept columns keep their type, treated ones become strings."""
-    rules = policy.rules_for(table, frame.columns)
     fields = []
     for field in frame.schema.fields:
         rule = rules[field.name]
@@ -32,18 +31,13 @@ def silver_schema(frame: DataFrame, table: str, policy: Policy) -> StructType:
     return StructType(fields)
 
 
-def policy_runs_python(policy: Policy, table: str) -> bool:
-    """Whether the table's policy needs Python per row (tokenise, generalise, mask) or is a plain projection."""
-    return any(rule.treatment not in (Treatment.KEEP, Treatment.DROP) for rule in policy.table(table).columns.values())
-
-
 def apply_policy(frame: DataFrame, table: str, policy: Policy, key: bytes, presidio_model: str) -> DataFrame:
     """``frame`` with the policy for ``table`` applied; a column the policy lacks raises ``PolicyViolationError``."""
     rules = policy.rules_for(table, frame.columns)
-    schema = silver_schema(frame, table, policy)
-    if not policy_runs_python(policy, table):
+    schema = silver_schema(frame, policy, rules)
+    if not policy.runs_per_row(table):
         return frame.select(*schema.fieldNames())
-    masking = needs_masker(policy, table)
+    masking = policy.masks_text(table)
 
     def treat_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         tokeniser = Tokeniser(key)

@@ -200,5 +200,6 @@ def land_sources(settings: Settings, households: int | None = None, force: bool 
             _write_bytes(store, relative, _feedback_jsonl(group), len(group), manifest)
         report.add(rows=len(texts), files=len(by_week))
 
-    _write_bytes(store, MANIFEST, json.dumps(asdict(manifest), indent=1).encode(), 0, LandingManifest(None, 0))
+    with store.filesystem.open_output_stream(store.path(MANIFEST)) as sink:
+        sink.write(json.dumps(asdict(manifest), indent=1).encode())
     return manifest
