@@ -15,7 +15,8 @@ from pathlib import Path
 
 import psutil
 
-from bench.stages import STAGES, Outcome
+from bench.common import Outcome
+from bench.stages import STAGES
 
 
 def _tree() -> list[psutil.Process]:

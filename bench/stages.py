@@ -7,48 +7,34 @@ the full landing share one under ``bench/.data`` (reused while unchanged).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bench.common import Outcome, Stage, bench_settings
+from bench.warehouse import (
+    endpoint_queries,
+    in_process_queries,
+    ping_during_long_query,
+    prepare_endpoint,
+    prepare_in_process,
+)
 from governance.masking import TextMasker
 from lakehouse.landing import complete_journey
 from lakehouse.landing.land import land_sources
-from lakehouse.settings import PROJECT_ROOT, Settings
+from lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-BENCH_DATA = PROJECT_ROOT / "bench" / ".data"
 CUSTOMER_COPIES = 20
 """The customers table is 2,469 rows; twenty copies (new household ids) make Spark's fixed costs small."""
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What a timed run handled, with per-part details (rows and seconds per table, say)."""
-
-    rows: int
-    detail: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Stage:
-    prepare: Callable[[Path], Any]
-    run: Callable[[Any], int | Outcome]
-    description: str
-
-
 def _nothing(scratch: Path) -> Path:
     return scratch
-
-
-def bench_settings() -> Settings:
-    return Settings(data_dir=BENCH_DATA, tokenisation_key_file=BENCH_DATA / "secrets" / "tokenisation.key")
 
 
 def landing_full(scratch: Path) -> int:
@@ -190,10 +176,14 @@ STAGES: dict[str, Stage] = {
     "customers_policy": Stage(prepare_customers, customers_policy_applied, "customers x20, PII policy, to Delta"),
     "lake_pyarrow_baseline": Stage(prepare_lake, lake_pyarrow_baseline, "pyarrow reads landing, writes Parquet"),
     "lake_ingest_full": Stage(prepare_lake, lake_ingest_full, "bronze + silver of the full data (Spark, Delta)"),
+    "warehouse_in_process": Stage(prepare_in_process, in_process_queries, "4 queries on silver x3, chDB in-process"),
+    "warehouse_endpoint": Stage(prepare_endpoint, endpoint_queries, "the same queries over the HTTP endpoint"),
+    "warehouse_ping_busy": Stage(prepare_endpoint, ping_during_long_query, "/ping during a long query; rows = pings"),
 }
 
 BASELINES: dict[str, str] = {
     "landing_full": "landing_pyarrow_copy",
     "customers_policy": "customers_delta_copy",
     "lake_ingest_full": "lake_pyarrow_baseline",
+    "warehouse_endpoint": "warehouse_in_process",
 }

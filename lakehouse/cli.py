@@ -113,6 +113,7 @@ def run(households: HouseholdsOption = None) -> None:
     try:
         manifest = land_sources(settings, households=households)
         summary = _ingest(None)
+        _serve_the_lake(list(summary.tables))
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _fail(error)
     console.print(
@@ -121,7 +122,26 @@ def run(households: HouseholdsOption = None) -> None:
     )
     console.print(f"   landing:  {settings.landing_uri}  (manifest: _manifest.json)")
     _print_ingest_totals(summary)
+    console.print(
+        f"   SQL:      {settings.clickhouse_url} as {settings.analyst_user} (read-only), e.g. "
+        f"curl -u {settings.analyst_user}:<password> '{settings.clickhouse_url}/?query=SELECT+version()'"
+    )
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
+
+
+def _serve_the_lake(tables: list[str]) -> None:
+    """Start the embedded warehouse unless CLICKHOUSE_URL already answers, and read silver through it."""
+    from lakehouse.warehouse import WarehouseProcess, is_embedded, is_serving, silver_row_counts
+
+    settings = get_settings()
+    if is_embedded(settings) and not is_serving(settings.clickhouse_url):
+        with stage(f"starting the warehouse on {settings.clickhouse_url}") as report:
+            WarehouseProcess(settings, detach=True).start()
+            report.notes.append(f"data {settings.warehouse_data_path}; stop it with `lakehouse warehouse stop`")
+    with stage("reading silver through the warehouse") as report:
+        counts = silver_row_counts(settings, tables)
+        report.rows = sum(counts.values())
+        report.notes.append(f"{len(counts)} tables answer as {settings.analyst_user}")
 
 
 @app.command("quality-docs")
@@ -211,3 +231,64 @@ def doctor() -> None:
             console.print(f"     fix: {check.fix}")
     if not all(check.ok for check in checks):
         raise typer.Exit(1)
+
+
+warehouse_app = typer.Typer(
+    no_args_is_help=True, help="The embedded ClickHouse warehouse (chDB over the HTTP interface)."
+)
+app.add_typer(warehouse_app, name="warehouse")
+
+PortOption = Annotated[int | None, typer.Option("--port", help="Port on the loopback (default: CLICKHOUSE_URL's).")]
+
+
+@warehouse_app.command("serve")
+def warehouse_serve(
+    port: PortOption = None,
+    data_path: Annotated[
+        Path | None, typer.Option("--data-path", help="chDB data folder (default from settings).")
+    ] = None,
+) -> None:
+    """Serve the warehouse in the foreground until Ctrl-C or SIGTERM."""
+    import logging
+
+    from lakehouse.warehouse import warehouse_config
+    from warehouse.server import serve
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        serve(warehouse_config(get_settings(), port=port, data_path=data_path))
+    except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
+        _fail(error)
+
+
+@warehouse_app.command("start")
+def warehouse_start(port: PortOption = None) -> None:
+    """Start the warehouse in the background (if it is not already serving) and wait until it answers."""
+    from lakehouse.warehouse import WarehouseProcess, is_serving
+
+    settings = get_settings()
+    process = WarehouseProcess(settings, port=port, detach=True)
+    if is_serving(process.url):
+        console.print(f"ok the warehouse already answers at {process.url}")
+        return
+    with stage(f"starting the warehouse on {process.url}"):
+        try:
+            process.start()
+        except Exception as error:  # noqa: BLE001
+            _fail(error)
+    console.print(f"   data: {settings.warehouse_data_path}   log: {settings.data_dir / 'logs' / 'warehouse.log'}")
+    console.print("   stop: `lakehouse warehouse stop`")
+
+
+@warehouse_app.command("stop")
+def warehouse_stop() -> None:
+    """Stop the warehouse serving this data path (SIGTERM, then wait for a clean exit)."""
+    from lakehouse.warehouse import stop_serving
+
+    settings = get_settings()
+    assert settings.warehouse_data_path is not None
+    try:
+        pid = stop_serving(settings.warehouse_data_path)
+    except Exception as error:  # noqa: BLE001
+        _fail(error)
+    console.print(f"ok stopped warehouse process {pid}" if pid else "ok no warehouse was running")

@@ -12,6 +12,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -44,6 +45,14 @@ class Settings(BaseSettings):
     clickhouse_password: SecretStr = Field(default=SecretStr(""), validation_alias=_env("CLICKHOUSE_PASSWORD"))
     analyst_user: str = "analyst"
     analyst_password: SecretStr = SecretStr(DEFAULT_ANALYST_PASSWORD)
+    warehouse_data_path: Path | None = Field(
+        default=None, description="chDB's data folder for the embedded warehouse; defaults to <data_dir>/warehouse."
+    )
+    warehouse_host: str = "127.0.0.1"
+    warehouse_max_body_bytes: int = Field(default=1 << 30, ge=1024, description="Largest request body it accepts.")
+    warehouse_query_nice: int = Field(
+        default=10, ge=0, le=19, description="Nice value of query threads; the HTTP loop stays at 0 and answers first."
+    )
 
     spark_master: str = Field(default="local[2]", validation_alias=_env("SPARK_MASTER"))
     spark_driver_memory: str = "4g"
@@ -88,6 +97,8 @@ class Settings(BaseSettings):
             self.landing_uri = str(self.data_dir / "landing")
         if not self.lake_uri:
             self.lake_uri = str(self.data_dir / "lake")
+        if self.warehouse_data_path is None:
+            self.warehouse_data_path = self.data_dir / "warehouse"
         return self
 
     @model_validator(mode="after")
@@ -104,6 +115,27 @@ class Settings(BaseSettings):
         if in_use:
             raise ValueError(f"profile {self.profile!r} refuses the embedded default secrets; set {', '.join(in_use)}")
         return self
+
+    @property
+    def uses_default_warehouse_credentials(self) -> bool:
+        return (
+            not self.clickhouse_password.get_secret_value()
+            or self.analyst_password.get_secret_value() == DEFAULT_ANALYST_PASSWORD
+        )
+
+    @property
+    def clickhouse_port(self) -> int:
+        return urlsplit(self.clickhouse_url).port or 8123
+
+    def as_environment(self) -> dict[str, str]:
+        """These settings as ``LAKEHOUSE_*`` variables, for a child process that must see the same platform."""
+        environment = {}
+        for name, value in self:
+            if value is None or value == type(self).model_fields[name].default:
+                continue
+            plain = value.get_secret_value() if isinstance(value, SecretStr) else value
+            environment[f"LAKEHOUSE_{name.upper()}"] = str(plain)
+        return environment
 
     @property
     def lake_is_s3(self) -> bool:

@@ -1,4 +1,4 @@
-"""Session fixtures: a seeded sample landing, a local Spark with Delta, and MinIO on a free port."""
+"""Session fixtures: a seeded sample landing, a local Spark with Delta, MinIO and the warehouse on free ports."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from lakehouse.ingest import IngestSummary, ingest_all
 from lakehouse.landing.land import LandingManifest, land_sources
 from lakehouse.minio_server import MinioServer
 from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseProcess
 from spark_jobs.session import build_spark_session
+from tests.clickhouse import warehouse_on_free_port
 
 SAMPLE_HOUSEHOLDS = 12
 MINIO_HOUSEHOLDS = 3
@@ -72,3 +74,17 @@ def ingested_minio(spark: SparkSession, s3_settings: Settings) -> tuple[LandingM
     """A smaller sample landed on MinIO and ingested into a lake on MinIO: only the URIs differ."""
     manifest = land_sources(s3_settings, households=MINIO_HOUSEHOLDS)
     return manifest, ingest_all(spark, s3_settings)
+
+
+@pytest.fixture(scope="session")
+def warehouse(tmp_path_factory: pytest.TempPathFactory, local_settings: Settings) -> Iterator[WarehouseProcess]:
+    """The embedded warehouse serving its own data path on a free port, reading the local lake."""
+    with warehouse_on_free_port(local_settings, tmp_path_factory.mktemp("warehouse")) as process:
+        yield process
+
+
+@pytest.fixture(scope="session")
+def s3_warehouse(tmp_path_factory: pytest.TempPathFactory, s3_settings: Settings) -> Iterator[WarehouseProcess]:
+    """A second warehouse whose lake is on MinIO, so Delta tables are read over S3."""
+    with warehouse_on_free_port(s3_settings, tmp_path_factory.mktemp("s3-warehouse")) as process:
+        yield process

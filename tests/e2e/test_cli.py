@@ -7,10 +7,12 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from lakehouse.minio_server import free_port
 from lakehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -18,16 +20,20 @@ pytestmark = pytest.mark.e2e
 LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
 
 
+WAREHOUSE_URL = f"http://127.0.0.1:{free_port()}"
+
+
 def _lakehouse(data_dir: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
-    environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(data_dir)}
+    environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(data_dir), "CLICKHOUSE_URL": WAREHOUSE_URL}
     return subprocess.run([LAKEHOUSE, *arguments], capture_output=True, text=True, env=environment, check=False)
 
 
 @pytest.fixture(scope="module")
-def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess[str]]:
+def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, subprocess.CompletedProcess[str]]]:
     """``lakehouse run`` on a four-household sample in a fresh data folder, as a new user runs it."""
     data_dir = tmp_path_factory.mktemp("run")
-    return data_dir, _lakehouse(data_dir, "run", "--households", "4")
+    yield data_dir, _lakehouse(data_dir, "run", "--households", "4")
+    _lakehouse(data_dir, "warehouse", "stop")
 
 
 def test_run_lands_and_ingests_reporting_each_stage_and_where_to_look(
@@ -40,6 +46,9 @@ def test_run_lands_and_ingests_reporting_each_stage_and_where_to_look(
     assert "ok ingesting transactions (bronze, silver) (" in result.stdout
     assert f"landing:  {data_dir / 'landing'}" in result.stdout
     assert f"silver: {data_dir / 'lake'}/silver/<table>" in result.stdout
+    assert f"ok starting the warehouse on {WAREHOUSE_URL}" in result.stdout
+    assert "ok reading silver through the warehouse (" in result.stdout
+    assert f"SQL:      {WAREHOUSE_URL} as analyst (read-only)" in result.stdout
     assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()
 
 

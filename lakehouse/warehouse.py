@@ -1,0 +1,175 @@
+"""The embedded warehouse seen from the platform: its config from settings, and a process to start and stop.
+
+``make run``, the tests and Dagster start it through :class:`WarehouseProcess`;
+everything else only talks HTTP to ``CLICKHOUSE_URL``.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from lakehouse.settings import Settings
+from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig, WarehouseUser
+
+if TYPE_CHECKING:
+    from clickhouse_connect.driver.client import Client
+
+
+def warehouse_config(settings: Settings, port: int | None = None, data_path: Path | None = None) -> WarehouseConfig:
+    assert settings.warehouse_data_path is not None
+    return WarehouseConfig(
+        data_path=data_path or settings.warehouse_data_path,
+        users=(
+            WarehouseUser(settings.clickhouse_user, settings.clickhouse_password.get_secret_value(), readonly=False),
+            WarehouseUser(settings.analyst_user, settings.analyst_password.get_secret_value(), readonly=True),
+        ),
+        lake=LakeAccess(
+            root=settings.lake_uri,
+            s3_endpoint=settings.s3_endpoint,
+            access_key=settings.s3_access_key,
+            secret_key=settings.s3_secret_key.get_secret_value(),
+        ),
+        host=settings.warehouse_host,
+        port=port or settings.clickhouse_port,
+        max_body_bytes=settings.warehouse_max_body_bytes,
+        default_credentials_in_use=settings.uses_default_warehouse_credentials,
+        query_thread_nice=settings.warehouse_query_nice,
+    )
+
+
+def warehouse_client(settings: Settings, user: str, password: str) -> Client:
+    """A clickhouse-connect client for ``CLICKHOUSE_URL``, the embedded warehouse or a real server alike."""
+    import clickhouse_connect
+
+    address = urlsplit(settings.clickhouse_url)
+    return clickhouse_connect.get_client(
+        host=address.hostname,
+        port=address.port or 8123,
+        secure=address.scheme == "https",
+        username=user,
+        password=password,
+    )
+
+
+def silver_row_counts(settings: Settings, tables: list[str]) -> dict[str, int]:
+    """Rows in each silver table as the analyst login sees them through the warehouse."""
+    client = warehouse_client(settings, settings.analyst_user, settings.analyst_password.get_secret_value())
+    lake = warehouse_config(settings).lake
+    return {
+        table: int(client.query(f"SELECT count() FROM {lake.table_function('silver', table)}").result_rows[0][0])
+        for table in tables
+    }
+
+
+def is_embedded(settings: Settings) -> bool:
+    """Whether ``CLICKHOUSE_URL`` is this machine's loopback, where the platform runs its own warehouse."""
+    return urlsplit(settings.clickhouse_url).hostname in LOOPBACK_HOSTS
+
+
+def is_serving(url: str, timeout_s: float = 1.0) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url.rstrip('/')}/ping", timeout=timeout_s) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def holder_pid(data_path: Path) -> int | None:
+    """The process serving ``data_path``, from the lock file its server holds, if it is alive."""
+    try:
+        with (data_path / "warehouse.lock").open() as lock_file:
+            try:
+                fcntl.flock(lock_file, fcntl.LOCK_SH | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return int(lock_file.read().strip())
+            return None  # the lock was free: nobody serves this path
+    except (FileNotFoundError, ValueError):
+        return None
+
+
+@dataclass
+class WarehouseProcess:
+    """``lakehouse warehouse serve`` as a child process, on the settings' port or the one given."""
+
+    settings: Settings
+    port: int | None = None
+    log_path: Path | None = None
+    detach: bool = False
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.warehouse_host}:{self.port or self.settings.clickhouse_port}"
+
+    def start(self, timeout_s: float = 60.0) -> WarehouseProcess:
+        command = [str(Path(sys.executable).with_name("lakehouse")), "warehouse", "serve"]
+        if self.port:
+            command += ["--port", str(self.port)]
+        log_path = self.log_path or self.settings.data_dir / "logs" / "warehouse.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command,
+                env={**os.environ, **self.settings.as_environment()},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=self.detach,
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                reason = log_path.read_text().strip().splitlines()[-1:] or ["no output"]
+                raise RuntimeError(f"the warehouse exited at start: {reason[0]} (log: {log_path})")
+            if is_serving(self.url, timeout_s=0.5):
+                return self
+            time.sleep(0.1)
+        self.stop()
+        raise TimeoutError(
+            f"the warehouse at {self.url} did not answer /ping within {timeout_s:.0f}s (log: {log_path})"
+        )
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=timeout_s)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    def __enter__(self) -> WarehouseProcess:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def stop_serving(data_path: Path, timeout_s: float = 30.0) -> int | None:
+    """Stop the server holding ``data_path`` with SIGTERM; return its pid, or None if none was running."""
+    pid = holder_pid(data_path)
+    if pid is None:
+        return None
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return pid
+        time.sleep(0.1)
+    raise TimeoutError(f"warehouse process {pid} did not stop within {timeout_s:.0f}s of SIGTERM")

@@ -1,0 +1,49 @@
+"""Clients nobody here wrote, pointed at a warehouse process: clickhouse-connect and curl."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import clickhouse_connect
+from clickhouse_connect.driver.client import Client
+
+from lakehouse.minio_server import free_port
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseProcess
+
+ANALYST = ("analyst", "analyst")
+
+
+def warehouse_on_free_port(settings: Settings, data_path: Path, **updates: Any) -> WarehouseProcess:
+    """A warehouse (not yet started) on its own data path and a free loopback port, logging beside the path."""
+    served = settings.model_copy(
+        update={"warehouse_data_path": data_path, "clickhouse_url": f"http://127.0.0.1:{free_port()}", **updates}
+    )
+    return WarehouseProcess(served, log_path=data_path.parent / f"{data_path.name}.log")
+
+
+def connect(warehouse: WarehouseProcess, user: str = "default", password: str = "", **options: Any) -> Client:
+    address = urlsplit(warehouse.url)
+    return clickhouse_connect.get_client(
+        host=address.hostname, port=address.port, username=user, password=password, **options
+    )
+
+
+def curl(warehouse: WarehouseProcess, path: str, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``curl -sS -i`` against the warehouse: the status line, headers and body, as text."""
+    return subprocess.run(
+        ["curl", "-sS", "-i", "-g", *arguments, f"{warehouse.url}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+
+def split_response(raw: str) -> tuple[int, dict[str, str], str]:
+    head, _, body = raw.partition("\n\n")  # text mode has turned curl's CRLFs into newlines
+    status_line, *header_lines = head.split("\n")
+    headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
+    return int(status_line.split()[1]), headers, body

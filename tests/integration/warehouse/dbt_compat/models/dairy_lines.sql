@@ -1,0 +1,5 @@
+{{ config(materialized='view') }}
+
+select *
+from {{ ref('basket_lines') }}
+where department = 'DAIRY'

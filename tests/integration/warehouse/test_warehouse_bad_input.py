@@ -1,0 +1,106 @@
+"""Bad requests get the error ClickHouse would give; the server stays up and no data changes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseProcess
+from tests.clickhouse import connect, curl, split_response, warehouse_on_free_port
+
+pytestmark = pytest.mark.integration
+
+TABLE = "compat_bad.stores"
+BODY_LIMIT = 4096
+
+
+@pytest.fixture(scope="module")
+def admin(warehouse: WarehouseProcess) -> Client:
+    client = connect(warehouse)
+    client.command("CREATE DATABASE IF NOT EXISTS compat_bad")
+    client.command(
+        f"CREATE TABLE IF NOT EXISTS {TABLE} (store_id UInt32, retailer String) ENGINE = MergeTree ORDER BY store_id"
+    )
+    client.command(f"TRUNCATE TABLE {TABLE}")
+    client.command(f"INSERT INTO {TABLE} VALUES (1, 'R1'), (2, 'R2')")
+    return client
+
+
+@pytest.fixture(scope="module")
+def small_body_warehouse(
+    tmp_path_factory: pytest.TempPathFactory, local_settings: Settings
+) -> Iterator[WarehouseProcess]:
+    """A warehouse whose body limit is a few kilobytes, set the way an operator sets it."""
+    data_path = tmp_path_factory.mktemp("small-body-warehouse")
+    with warehouse_on_free_port(local_settings, data_path, warehouse_max_body_bytes=BODY_LIMIT) as process:
+        yield process
+
+
+def _post(warehouse: WarehouseProcess, path: str, body: str, *arguments: str) -> tuple[int, dict[str, str], str]:
+    return split_response(curl(warehouse, path, "--data-binary", body, *arguments).stdout)
+
+
+def _assert_still_serving_unchanged(warehouse: WarehouseProcess, admin: Client) -> None:
+    assert split_response(curl(warehouse, "/ping").stdout)[2] == "Ok.\n"
+    assert admin.query(f"SELECT store_id, retailer FROM {TABLE} ORDER BY store_id").result_rows == [
+        (1, "R1"),
+        (2, "R2"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code", "name"),
+    [
+        ("SELECT store_id FROM compat_bad.stores WHERE", 400, 62, "SYNTAX_ERROR"),
+        ("SELECT * FROM compat_bad.stores FORMAT NoSuchFormat", 404, 73, "UNKNOWN_FORMAT"),
+        ("SELECT * FROM compat_bad.no_such_table", 404, 60, "UNKNOWN_TABLE"),
+        (
+            "INSERT INTO compat_bad.stores FORMAT CSV\n3,R3\nnot-a-number,R4\n",
+            400,
+            27,
+            "CANNOT_PARSE_INPUT_ASSERTION_FAILED",
+        ),
+    ],
+)
+def test_a_bad_statement_gets_clickhouses_error_and_changes_nothing(
+    warehouse: WarehouseProcess, admin: Client, body: str, status: int, code: int, name: str
+) -> None:
+    answer_status, headers, answer = _post(warehouse, "/", body)
+
+    assert (answer_status, headers["x-clickhouse-exception-code"]) == (status, str(code))
+    assert answer.startswith(f"Code: {code}. DB::Exception:") and f"({name})" in answer
+    _assert_still_serving_unchanged(warehouse, admin)
+
+
+def test_an_unknown_setting_is_refused(warehouse: WarehouseProcess, admin: Client) -> None:
+    status, headers, body = _post(warehouse, "/?no_such_setting=1", "SELECT 1")
+
+    assert (status, headers["x-clickhouse-exception-code"]) == (404, "115")
+    assert "Unknown setting" in body
+    _assert_still_serving_unchanged(warehouse, admin)
+
+
+def test_an_unknown_content_encoding_is_refused(warehouse: WarehouseProcess, admin: Client) -> None:
+    status, headers, body = _post(
+        warehouse, f"/?query=INSERT%20INTO%20{TABLE}%20FORMAT%20CSV", "5,R5\n", "-H", "Content-Encoding: snappy-ish"
+    )
+
+    assert (status, headers["x-clickhouse-exception-code"]) == (501, "48")
+    assert "Unknown HTTP Content-Encoding 'snappy-ish'" in body
+    _assert_still_serving_unchanged(warehouse, admin)
+
+
+def test_an_oversized_body_is_refused_before_any_row_is_written(small_body_warehouse: WarehouseProcess) -> None:
+    client = connect(small_body_warehouse)
+    client.command("CREATE TABLE IF NOT EXISTS big (line String) ENGINE = MergeTree ORDER BY line")
+    rows = "".join(f"line {number}\n" for number in range(2_000))
+
+    status, headers, body = _post(small_body_warehouse, "/?query=INSERT%20INTO%20big%20FORMAT%20TSV", rows)
+
+    assert (status, headers["x-clickhouse-exception-code"]) == (413, "307")
+    assert f"exceeds the warehouse limit of {BODY_LIMIT} bytes" in body
+    assert client.query("SELECT count() FROM big").result_rows == [(0,)]
+    assert split_response(curl(small_body_warehouse, "/ping").stdout)[2] == "Ok.\n"

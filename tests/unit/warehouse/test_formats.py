@@ -1,0 +1,46 @@
+"""Where an INSERT's data starts and which format an answer is in."""
+
+from __future__ import annotations
+
+import pytest
+
+from warehouse.formats import InsertStatement, is_streamable, output_format, returns_rows, split_insert
+
+pytestmark = pytest.mark.unit
+
+
+def test_an_insert_with_a_format_is_split_into_statement_format_and_data() -> None:
+    text = b"INSERT INTO db.t (a, b) FORMAT CSV\n1,2\n"
+
+    split = split_insert(text)
+
+    assert split == InsertStatement("INSERT INTO db.t (a, b)", "CSV", len(b"INSERT INTO db.t (a, b) FORMAT CSV\n"))
+    assert text[split.data_offset :] == b"1,2\n"
+
+
+def test_binary_data_after_the_format_clause_is_left_untouched() -> None:
+    text = b"insert into t format Native\n\x00\xff\x01"
+
+    split = split_insert(text)
+
+    assert split is not None and split.format_name == "Native"
+    assert text[split.data_offset :] == b"\x00\xff\x01"
+
+
+@pytest.mark.parametrize("text", [b"INSERT INTO t VALUES (1)", b"INSERT INTO t SELECT 1", b"SELECT 1 FORMAT CSV"])
+def test_statements_without_inline_formatted_data_are_not_split(text: bytes) -> None:
+    assert split_insert(text) is None
+
+
+def test_the_querys_own_format_clause_wins_over_default_format() -> None:
+    assert output_format("SELECT 1 FORMAT JSONEachRow;", "CSV") == "JSONEachRow"
+    assert output_format("SELECT 1 FORMAT JSON SETTINGS max_threads = 1", None) == "JSON"
+    assert output_format("SELECT 1", "CSV") == "CSV"
+    assert output_format("SELECT 1", None) == "TabSeparated"
+
+
+def test_only_headerless_row_formats_of_selects_stream() -> None:
+    assert is_streamable("Native") and is_streamable("jsoneachrow")
+    assert not is_streamable("CSVWithNames") and not is_streamable("Parquet") and not is_streamable("JSON")
+    assert returns_rows("  (SELECT 1)") and returns_rows("WITH 1 AS x SELECT x")
+    assert not returns_rows("DESCRIBE TABLE t") and not returns_rows("INSERT INTO t SELECT 1")

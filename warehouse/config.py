@@ -1,0 +1,70 @@
+"""What the warehouse service needs to know, built by the caller from the platform's settings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+
+@dataclass(frozen=True)
+class WarehouseUser:
+    """A login; ``readonly`` users get ClickHouse's ``readonly=2`` on every query, enforced by the engine."""
+
+    name: str
+    password: str
+    readonly: bool
+
+
+@dataclass(frozen=True)
+class LakeAccess:
+    """Where the Delta lake lives: a local folder, or an S3 URL with its endpoint and keys."""
+
+    root: str
+    s3_endpoint: str = ""
+    access_key: str = ""
+    secret_key: str = ""
+
+    @property
+    def is_s3(self) -> bool:
+        return self.root.startswith(("s3://", "s3a://"))
+
+    @property
+    def http_url(self) -> str:
+        """The lake root as the URL ClickHouse's S3 readers take: ``<endpoint>/<bucket>/<prefix>/``."""
+        bucket_and_prefix = self.root.split("://", 1)[1].strip("/")
+        endpoint = self.s3_endpoint.rstrip("/") or f"https://{bucket_and_prefix.split('/')[0]}.s3.amazonaws.com"
+        if not self.s3_endpoint:
+            bucket_and_prefix = bucket_and_prefix.partition("/")[2]
+        return f"{endpoint}/{bucket_and_prefix}/"
+
+    def table_function(self, zone: str, table: str) -> str:
+        """The ClickHouse table function that reads ``<zone>/<table>`` of this lake, with no keys in it."""
+        if self.is_s3:
+            return f"deltaLake(lake, filename = '{zone}/{table}/')"
+        return f"deltaLakeLocal('{self.root.rstrip('/')}/{zone}/{table}')"
+
+
+@dataclass(frozen=True)
+class WarehouseConfig:
+    data_path: Path
+    users: tuple[WarehouseUser, ...]
+    lake: LakeAccess
+    host: str = "127.0.0.1"
+    port: int = 8123
+    max_body_bytes: int = 1 << 30
+    max_query_bytes: int = 1 << 20
+    session_timeout_s: int = 60
+    max_session_timeout_s: int = 3600
+    default_credentials_in_use: bool = True
+    query_thread_nice: int = 10
+    """Query threads run at this nice value, so the HTTP loop (nice 0) answers /ping and small requests at once
+    while a big query has every core; on an otherwise idle machine queries lose nothing."""
+
+    @property
+    def lock_file(self) -> Path:
+        return self.data_path / "warehouse.lock"
+
+    def user(self, name: str) -> WarehouseUser | None:
+        return next((user for user in self.users if user.name == name), None)

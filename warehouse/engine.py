@@ -1,0 +1,173 @@
+"""chDB behind the server: one data path, a fresh connection per query, a kept one per session.
+
+A chDB connection carries its own session context (settings, current
+database, temporary tables) and runs its queries concurrently with other
+connections on the same path, so each query gets a fresh connection and
+cannot see another's settings; a ClickHouse ``session_id`` keeps its own
+connection until it times out. One connection at a time per session.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from chdb.state.sqlitelike import Connection
+
+from warehouse.errors import (
+    SESSION_IS_LOCKED,
+    SESSION_NOT_FOUND,
+    UNKNOWN_SETTING,
+    WarehouseError,
+)
+
+_SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
+@dataclass(frozen=True)
+class QueryContext:
+    """What applies to one query beyond its text: the database and the settings sent with it."""
+
+    database: str | None = None
+    settings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SavedContext:
+    """A session's values of what a query changes, to put back after it."""
+
+    database: str
+    settings: dict[str, str]
+
+
+def run(connection: Connection, sql: str) -> None:
+    """Run a statement whose answer is not needed, raising the engine's error as ClickHouse's."""
+    try:
+        connection.query(sql, "Null")
+    except Exception as error:  # noqa: BLE001 - chDB raises RuntimeError and ChdbError alike
+        raise WarehouseError.from_engine(error) from None
+
+
+def apply_context(connection: Connection, context: QueryContext, in_session: bool) -> SavedContext | None:
+    """Set the query's database and settings; in a session, return the values to put back afterwards."""
+    for name in context.settings:
+        if not _SETTING_NAME.match(name):
+            raise WarehouseError.of(UNKNOWN_SETTING, f"Unknown setting '{name}'")
+    saved = _saved_context(connection, context) if in_session and (context.settings or context.database) else None
+    if context.database:
+        run(connection, f"USE {quote_identifier(context.database)}")
+    for name, value in context.settings.items():
+        run(connection, f"SET {name} = {quote_literal(value)}")
+    return saved
+
+
+def restore_context(connection: Connection, saved: SavedContext) -> None:
+    """Undo a query's settings and database, so a session keeps only what its own SET and USE changed."""
+    run(connection, f"USE {quote_identifier(saved.database)}")
+    for name, value in saved.settings.items():
+        run(connection, f"SET {name} = {quote_literal(value)}")
+
+
+def _saved_context(connection: Connection, context: QueryContext) -> SavedContext:
+    database = _rows(connection, "SELECT currentDatabase()")[0][0]
+    names = "[" + ", ".join(quote_literal(name) for name in context.settings) + "]"
+    settings = _rows(connection, f"SELECT name, value FROM system.settings WHERE name IN {names}")
+    return SavedContext(database, {name: value for name, value in settings})
+
+
+def _rows(connection: Connection, sql: str) -> list[list[str]]:
+    answer = connection.query(sql, "TabSeparatedRaw")
+    return [line.split("\t") for line in answer.bytes().decode().splitlines()]
+
+
+@dataclass
+class _Session:
+    connection: Connection
+    user: str
+    timeout_s: float
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    expires_at: float = 0.0
+
+
+class Engine:
+    """Owns the chDB data path for the life of the server."""
+
+    def __init__(self, data_path: Path, query_thread_nice: int) -> None:
+        data_path.mkdir(parents=True, exist_ok=True)
+        self._connection_string = f"file:{data_path}?os_thread_priority={query_thread_nice}"
+        self._anchor = Connection(self._connection_string)  # keeps the embedded server up between queries
+        self._sessions: dict[str, _Session] = {}
+        self._sessions_lock = threading.Lock()
+
+    def connect(self) -> Connection:
+        return Connection(self._connection_string)
+
+    def run_admin(self, sql: str) -> None:
+        run(self._anchor, sql)
+
+    @contextmanager
+    def connection_for(
+        self, session_id: str | None, user: str, readonly: bool, timeout_s: float, must_exist: bool
+    ) -> Iterator[tuple[Connection, bool]]:
+        """A connection for one request, and whether it is a session's (so per-query settings must be undone)."""
+        if not session_id:
+            connection = self.connect()
+            try:
+                if readonly:
+                    run(connection, "SET readonly = 2")
+                yield connection, False
+            finally:
+                connection.close()
+            return
+        session = self._lease(session_id, user, readonly, timeout_s, must_exist)
+        try:
+            yield session.connection, True
+        finally:
+            session.expires_at = time.monotonic() + session.timeout_s
+            session.lock.release()
+
+    def _lease(self, session_id: str, user: str, readonly: bool, timeout_s: float, must_exist: bool) -> _Session:
+        with self._sessions_lock:
+            self._close_expired()
+            session = self._sessions.get(session_id)
+            if session is not None and session.user != user:  # a session belongs to the user who opened it
+                raise WarehouseError.of(SESSION_NOT_FOUND, f"Session {session_id} not found")
+            if session is None:
+                if must_exist:
+                    raise WarehouseError.of(SESSION_NOT_FOUND, f"Session {session_id} not found")
+                connection = self.connect()
+                if readonly:
+                    run(connection, "SET readonly = 2")
+                session = _Session(connection, user, timeout_s)
+                self._sessions[session_id] = session
+            session.timeout_s = timeout_s
+            if not session.lock.acquire(blocking=False):
+                raise WarehouseError.of(SESSION_IS_LOCKED, f"Session {session_id} is locked by a concurrent client")
+            return session
+
+    def _close_expired(self) -> None:
+        now = time.monotonic()
+        for session_id, session in list(self._sessions.items()):
+            if session.expires_at and session.expires_at < now and session.lock.acquire(blocking=False):
+                del self._sessions[session_id]
+                session.connection.close()
+
+    def close(self) -> None:
+        with self._sessions_lock:
+            for session in self._sessions.values():
+                session.connection.close()
+            self._sessions.clear()
+        self._anchor.close()

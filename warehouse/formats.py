@@ -1,0 +1,83 @@
+"""Which format a query answers in, whether it can stream, and where an INSERT's data starts.
+
+chDB streams a result as independent blocks, so only formats whose blocks
+concatenate into one valid answer (no header, prefix or footer) are streamed;
+the rest are answered whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+DEFAULT_FORMAT = "TabSeparated"
+
+_STREAMABLE = frozenset(
+    name.lower()
+    for name in (
+        "TabSeparated", "TSV", "TabSeparatedRaw", "TSVRaw", "CSV", "Native", "RowBinary", "Values",
+        "JSONEachRow", "JSONLines", "NDJSON", "JSONCompactEachRow", "JSONStringsEachRow",
+        "JSONCompactStringsEachRow", "LineAsString", "RawBLOB",
+    )
+)  # fmt: skip
+
+_CONTENT_TYPES = {
+    "tabseparated": "text/tab-separated-values; charset=UTF-8",
+    "tsv": "text/tab-separated-values; charset=UTF-8",
+    "csv": "text/csv; charset=UTF-8; header=absent",
+    "csvwithnames": "text/csv; charset=UTF-8; header=present",
+    "values": "text/plain; charset=UTF-8",
+}
+
+_TRAILING_FORMAT = re.compile(r"\bFORMAT\s+(\w+)\s*(?:SETTINGS\b[^;]*)?;?\s*$", re.IGNORECASE)
+_INSERT_WITH_FORMAT = re.compile(
+    rb"^\s*INSERT\s+INTO\b(.*?)\bFORMAT\s+(\w+)[ \t]*(?:\r?\n)?", re.IGNORECASE | re.DOTALL
+)
+_READING_STATEMENT = re.compile(r"^\s*\(*\s*(SELECT|WITH)\b", re.IGNORECASE)
+
+
+def output_format(sql: str, default_format: str | None) -> str:
+    """The format named in the query's own ``FORMAT`` clause, else ``default_format``, else TabSeparated."""
+    named = _TRAILING_FORMAT.search(sql)
+    if named:
+        return named.group(1)
+    return default_format or DEFAULT_FORMAT
+
+
+def is_streamable(format_name: str) -> bool:
+    return format_name.lower() in _STREAMABLE
+
+
+def returns_rows(sql: str) -> bool:
+    """Whether the statement is a SELECT, the only kind chDB streams (DESCRIBE, SHOW and writes are answered whole)."""
+    return _READING_STATEMENT.match(sql) is not None
+
+
+def content_type(format_name: str) -> str:
+    lowered = format_name.lower()
+    if lowered in _CONTENT_TYPES:
+        return _CONTENT_TYPES[lowered]
+    if lowered.startswith("json"):
+        return "application/json; charset=UTF-8"
+    if lowered.startswith(("tabseparated", "tsv", "csv", "pretty", "markdown", "vertical")):
+        return "text/plain; charset=UTF-8"
+    return "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    """``INSERT INTO t (cols) FORMAT X`` split into the statement chDB takes and the data format."""
+
+    statement: str
+    format_name: str
+    data_offset: int
+
+
+def split_insert(text: bytes) -> InsertStatement | None:
+    """Find an INSERT whose data follows a ``FORMAT`` clause; the data starts at ``data_offset``."""
+    found = _INSERT_WITH_FORMAT.match(text)
+    if found is None:
+        return None
+    statement = text[: found.start(2)].decode("utf-8").rstrip()
+    statement = statement[: -len("FORMAT")].rstrip()
+    return InsertStatement(statement, found.group(2).decode("ascii"), found.end())

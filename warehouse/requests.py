@@ -1,0 +1,154 @@
+"""A ClickHouse HTTP request read into what to run: a statement, or an INSERT with its data stream."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+
+from starlette.requests import Request
+
+from warehouse.compression import decoded_body
+from warehouse.config import WarehouseConfig
+from warehouse.engine import QueryContext
+from warehouse.errors import NOT_IMPLEMENTED, SYNTAX_ERROR, TOO_MANY_BYTES, WarehouseError
+from warehouse.formats import InsertStatement, split_insert
+
+# URL parameters the HTTP interface itself reads; every other one is a setting for the query.
+_INTERFACE_PARAMETERS = frozenset(
+    {
+        "query", "database", "default_format", "session_id", "session_timeout", "session_check", "query_id",
+        "user", "password", "quota_key", "buffer_size", "wait_end_of_query", "stacktrace", "client_protocol_version",
+        "compress", "decompress", "role", "http_response_headers",
+    }
+)  # fmt: skip
+_INSERT_HEAD_BYTES = 64 * 1024
+
+
+@dataclass
+class Statement:
+    """A statement to answer; ``sql`` is complete."""
+
+    sql: str
+
+
+@dataclass
+class Insert:
+    """An INSERT whose rows arrive in ``data`` in ``statement.format_name``."""
+
+    statement: InsertStatement
+    head: bytes
+    data: AsyncIterator[bytes]
+
+
+@dataclass
+class ParsedRequest:
+    work: Statement | Insert | None
+    context: QueryContext
+    params: dict[str, str] = field(default_factory=dict)
+    default_format: str | None = None
+    session_id: str | None = None
+    session_timeout_s: int = 60
+    session_check: bool = False
+
+
+async def parse_request(config: WarehouseConfig, request: Request) -> ParsedRequest:
+    url = request.query_params
+    if url.get("decompress") == "1" or url.get("compress") == "1":
+        raise WarehouseError.of(
+            NOT_IMPLEMENTED, "ClickHouse block compression (compress/decompress=1) is not served; use Content-Encoding"
+        )
+    database = request.headers.get("x-clickhouse-database") or url.get("database") or None
+    settings = {
+        name: value
+        for name, value in url.items()
+        if name not in _INTERFACE_PARAMETERS and not name.startswith("param_")
+    }
+    parsed = ParsedRequest(
+        work=await _work(config, request),
+        context=QueryContext(database=database, settings=settings),
+        params={name.removeprefix("param_"): value for name, value in url.items() if name.startswith("param_")},
+        default_format=request.headers.get("x-clickhouse-format") or url.get("default_format"),
+        session_id=url.get("session_id") or None,
+        session_timeout_s=_session_timeout(config, url.get("session_timeout")),
+        session_check=url.get("session_check") == "1",
+    )
+    return parsed
+
+
+def _session_timeout(config: WarehouseConfig, requested: str | None) -> int:
+    if requested is None:
+        return config.session_timeout_s
+    if not requested.isdigit() or int(requested) > config.max_session_timeout_s:
+        raise WarehouseError.of(
+            SYNTAX_ERROR, f"Invalid session timeout: '{requested}', max is {config.max_session_timeout_s} seconds"
+        )
+    return int(requested)
+
+
+async def _work(config: WarehouseConfig, request: Request) -> Statement | Insert | None:
+    """Split the request into a statement and, for an INSERT ... FORMAT, its data.
+
+    As in ClickHouse, the query may be in the URL, in the body, or begin in the
+    URL and continue in the body; data always follows the INSERT's FORMAT clause.
+    """
+    body = _limited(config, request)
+    in_url = request.query_params.get("query", "")
+    if in_url:
+        insert = split_insert(in_url.encode())
+        if insert is not None:
+            return Insert(insert, in_url.encode()[insert.data_offset :], body)
+        rest = await _read_all(body, config.max_query_bytes)
+        return Statement(in_url if not rest else f"{in_url} {rest.decode()}")
+    head = await _read_up_to(body, _INSERT_HEAD_BYTES)
+    if not head.strip():
+        return None
+    insert = split_insert(head)
+    if insert is not None:
+        return Insert(insert, head[insert.data_offset :], body)
+    rest = await _read_all(body, config.max_query_bytes - len(head))
+    return Statement((head + rest).decode())
+
+
+def _limited(config: WarehouseConfig, request: Request) -> AsyncIterator[bytes]:
+    """The decoded body; refused at once if its declared length is over the limit, cut off if it grows past it."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > config.max_body_bytes:
+        raise _too_large(config, int(declared))
+    return _counted(config, request)
+
+
+async def _counted(config: WarehouseConfig, request: Request) -> AsyncIterator[bytes]:
+    seen = 0
+    async for chunk in decoded_body(request.stream(), request.headers.get("content-encoding", "")):
+        seen += len(chunk)
+        if seen > config.max_body_bytes:
+            raise _too_large(config, seen)
+        yield chunk
+
+
+def _too_large(config: WarehouseConfig, size: int) -> WarehouseError:
+    return WarehouseError.of(
+        TOO_MANY_BYTES,
+        f"Request body of {size} bytes or more exceeds the warehouse limit of {config.max_body_bytes} bytes "
+        "(LAKEHOUSE_WAREHOUSE_MAX_BODY_BYTES)",
+    )
+
+
+async def _read_up_to(body: AsyncIterator[bytes], size: int) -> bytes:
+    """Read at least ``size`` bytes (or all there is), keeping the rest in ``body``."""
+    head = b""
+    while len(head) < size:
+        try:
+            head += await anext(body)
+        except StopAsyncIteration:
+            break
+    return head
+
+
+async def _read_all(body: AsyncIterator[bytes], limit: int) -> bytes:
+    text = b""
+    async for chunk in body:
+        text += chunk
+        if len(text) > limit:
+            raise WarehouseError.of(SYNTAX_ERROR, f"Max query size exceeded: the query is over {limit} bytes")
+    return text
