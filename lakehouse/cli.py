@@ -130,18 +130,18 @@ def run(households: HouseholdsOption = None) -> None:
 
 
 def _serve_the_lake(tables: list[str]) -> None:
-    """Start the embedded warehouse unless CLICKHOUSE_URL already answers, and read silver through it."""
-    from lakehouse.warehouse import WarehouseProcess, is_embedded, is_serving, silver_row_counts
+    """Start the embedded warehouse unless CLICKHOUSE_URL already answers, and register silver in it."""
+    from lakehouse.warehouse import WarehouseProcess, is_embedded, is_serving, register_silver
 
     settings = get_settings()
     if is_embedded(settings) and not is_serving(settings.clickhouse_url):
         with stage(f"starting the warehouse on {settings.clickhouse_url}") as report:
             WarehouseProcess(settings, detach=True).start()
             report.notes.append(f"data {settings.warehouse_data_path}; stop it with `lakehouse warehouse stop`")
-    with stage("reading silver through the warehouse") as report:
-        counts = silver_row_counts(settings, tables)
+    with stage("registering silver in the warehouse") as report:
+        counts = register_silver(settings, tables)
         report.rows = sum(counts.values())
-        report.notes.append(f"{len(counts)} tables answer as {settings.analyst_user}")
+        report.notes.append(f"silver.<table> for {len(counts)} tables; {settings.analyst_user} reads them")
 
 
 @app.command("quality-docs")

@@ -63,14 +63,20 @@ def warehouse_client(settings: Settings, user: str, password: str) -> Client:
     )
 
 
-def silver_row_counts(settings: Settings, tables: list[str]) -> dict[str, int]:
-    """Rows in each silver table as the analyst login sees them through the warehouse."""
-    client = warehouse_client(settings, settings.analyst_user, settings.analyst_password.get_secret_value())
+def register_silver(settings: Settings, tables: list[str]) -> dict[str, int]:
+    """Expose each silver Delta table as ``silver.<table>`` in the warehouse; return the rows the analyst sees.
+
+    The tables use ClickHouse's Delta Lake engine, so every query reads the
+    table's latest snapshot; re-registering picks up a changed schema. The
+    analyst login, which may not call table functions, reads these.
+    """
+    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
     lake = warehouse_config(settings).lake
-    return {
-        table: int(client.query(f"SELECT count() FROM {lake.table_function('silver', table)}").result_rows[0][0])
-        for table in tables
-    }
+    admin.command("CREATE DATABASE IF NOT EXISTS silver")
+    for table in tables:
+        admin.command(f"CREATE OR REPLACE TABLE silver.{table} ENGINE = {lake.table_engine('silver', table)}")
+    analyst = warehouse_client(settings, settings.analyst_user, settings.analyst_password.get_secret_value())
+    return {table: int(analyst.query(f"SELECT count() FROM silver.{table}").result_rows[0][0]) for table in tables}
 
 
 def is_embedded(settings: Settings) -> bool:

@@ -32,18 +32,23 @@ def connect(warehouse: WarehouseProcess, user: str = "default", password: str = 
     )
 
 
-def curl(warehouse: WarehouseProcess, path: str, *arguments: str) -> subprocess.CompletedProcess[str]:
-    """``curl -sS -i`` against the warehouse: the status line, headers and body, as text."""
-    return subprocess.run(
-        ["curl", "-sS", "-i", "-g", *arguments, f"{warehouse.url}{path}"],
+def curl(
+    warehouse: WarehouseProcess, path: str, *arguments: str, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``curl -sS -i`` against the warehouse: the status line, headers and body, as text (``@-`` reads ``stdin``)."""
+    answer = subprocess.run(
+        ["curl", "-sS", "-i", "-g", "-H", "Expect:", *arguments, f"{warehouse.url}{path}"],
+        input=stdin,
         capture_output=True,
-        text=True,
         check=True,
     )
+    head, _, body = answer.stdout.partition(b"\r\n\r\n")
+    text = head.decode().replace("\r\n", "\n") + "\n\n" + body.decode()
+    return subprocess.CompletedProcess(answer.args, answer.returncode, text, answer.stderr.decode())
 
 
 def split_response(raw: str) -> tuple[int, dict[str, str], str]:
-    head, _, body = raw.partition("\n\n")  # text mode has turned curl's CRLFs into newlines
+    head, _, body = raw.partition("\n\n")
     status_line, *header_lines = head.split("\n")
     headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
     return int(status_line.split()[1]), headers, body

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
+import time
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import ExitStack, asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from starlette.applications import Starlette
@@ -15,20 +19,67 @@ from starlette.responses import PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from warehouse.auth import authenticate
-from warehouse.config import WarehouseConfig
-from warehouse.engine import Engine, apply_context, restore_context
-from warehouse.errors import QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING, SYNTAX_ERROR, WarehouseError
+from warehouse.config import WarehouseConfig, WarehouseUser
+from warehouse.engine import Engine, apply_context, restore_context, save_context
+from warehouse.errors import QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING, READONLY, SYNTAX_ERROR, WarehouseError
 from warehouse.formats import content_type, output_format
-from warehouse.requests import Insert, Statement, parse_request
+from warehouse.requests import Insert, ParsedRequest, Statement, parse_request
 from warehouse.results import QueryAnswer, Summary, append_rows, finish_insert, open_insert
 
 log = logging.getLogger("warehouse.queries")
 
 SERVER_NAME = "lakehouse-warehouse"
+SESSION_SWEEP_S = 5.0
+SHUTDOWN_WAIT_S = 30.0
+T = TypeVar("T")
+
+
+class EngineWork:
+    """Every call into chDB runs in a worker thread through here, so shutdown knows what is still running.
+
+    A worker thread outlives a cancelled request; the engine is closed only
+    once no thread is inside it, and running streams are cancelled first.
+    """
+
+    def __init__(self) -> None:
+        self._running = 0
+        self._lock = threading.Condition()
+        self.answers: set[QueryAnswer] = set()
+
+    async def run(self, call: Callable[..., T], *arguments: Any) -> T:
+        return await anyio.to_thread.run_sync(self._counted, call, *arguments)
+
+    def _counted(self, call: Callable[..., T], *arguments: Any) -> T:
+        with self._lock:
+            self._running += 1
+        try:
+            return call(*arguments)
+        finally:
+            with self._lock:
+                self._running -= 1
+                self._lock.notify_all()
+
+    def stop(self, timeout_s: float) -> bool:
+        """Cancel running streams and wait for every thread to leave the engine; False if some did not."""
+        for answer in list(self.answers):
+            answer.cancel()
+        deadline = time.monotonic() + timeout_s
+        with self._lock:
+            while self._running and time.monotonic() < deadline:
+                self._lock.wait(0.1)
+            return self._running == 0
+
+
+def readonly_level(user: WarehouseUser, method: str) -> int:
+    """ClickHouse's rule: a read-only user reads only; any GET is read-only but may change settings."""
+    if user.readonly:
+        return 1
+    return 2 if method == "GET" else 0
 
 
 def create_app(config: WarehouseConfig, engine: Engine) -> Starlette:
     running: set[str] = set()
+    work = EngineWork()
 
     async def ping(_: Request) -> Response:
         return PlainTextResponse("Ok.\n")
@@ -49,42 +100,50 @@ def create_app(config: WarehouseConfig, engine: Engine) -> Starlette:
                 )
             running.add(query_id)
             stack.callback(running.discard, query_id)
-            readonly = user.readonly or (request.method == "GET" and not parsed.session_id)
-            connection, in_session = stack.enter_context(
-                engine.connection_for(
-                    parsed.session_id, user.name, readonly, parsed.session_timeout_s, parsed.session_check
-                )
-            )
-            saved = await anyio.to_thread.run_sync(apply_context, connection, parsed.context, in_session)
-            if saved is not None:
-                stack.callback(restore_context, connection, saved)
+            connection = await _connection(stack, work, engine, parsed, user, request.method)
             if isinstance(parsed.work, Insert):
-                summary = await _insert(connection, parsed.work)
-                _log(user.name, query_id, parsed.work.statement.statement, summary)
+                summary = await _insert(work, connection, parsed.work)
                 stack.close()
+                _log(user.name, query_id, parsed.work.statement.statement, summary)
                 return Response(b"", headers=_headers(query_id, "TabSeparated", summary))
             assert isinstance(parsed.work, Statement)
             sql = parsed.work.sql
             format_name = output_format(sql, parsed.default_format)
-            answer = await anyio.to_thread.run_sync(QueryAnswer, connection, sql, format_name, parsed.params)
+            answer = await work.run(QueryAnswer, connection, sql, format_name, parsed.params)
         except WarehouseError as error:
             stack.close()
             log.info("query_id=%s failed: %s", query_id, error.text.strip()[:300])
             return _error_response(error, query_id)
+        except Exception as error:  # any other failure still answers as ClickHouse does, and is logged
+            stack.close()
+            log.exception("query_id=%s failed unexpectedly", query_id)
+            return _error_response(WarehouseError.from_engine(error), query_id)
+        except BaseException:
+            stack.close()
+            raise
         headers = _headers(query_id, format_name, answer.summary)
         if answer.complete:
             stack.close()
             _log(user.name, query_id, sql, answer.summary)
             return Response(answer.drain_pending(), headers=headers, media_type=content_type(format_name))
+        work.answers.add(answer)
+        stack.callback(work.answers.discard, answer)
         return StreamingResponse(
-            _stream(answer, stack, lambda: _log(user.name, query_id, sql, answer.summary)),
+            _stream(work, answer, stack, lambda: _log(user.name, query_id, sql, answer.summary)),
             headers=headers,
             media_type=content_type(format_name),
         )
 
     @asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
+        sweeper = asyncio.get_running_loop().create_task(_sweep_sessions(engine))
         yield
+        sweeper.cancel()
+        if not await anyio.to_thread.run_sync(work.stop, SHUTDOWN_WAIT_S):
+            logging.getLogger("warehouse").warning(
+                "queries still running %.0fs after shutdown began; exiting without waiting for them", SHUTDOWN_WAIT_S
+            )
+            os._exit(1)  # the data path stays locked until this process is gone; chDB's storage survives it
         engine.close()
 
     routes = [
@@ -95,37 +154,65 @@ def create_app(config: WarehouseConfig, engine: Engine) -> Starlette:
     return Starlette(routes=routes, lifespan=lifespan)
 
 
-async def _insert(connection: Any, insert: Insert) -> Summary:
-    summary = Summary()
-    inserter = await anyio.to_thread.run_sync(
-        open_insert, connection, insert.statement.statement, insert.statement.format_name
+async def _connection(
+    stack: ExitStack, work: EngineWork, engine: Engine, parsed: ParsedRequest, user: WarehouseUser, method: str
+) -> Any:
+    """The request's connection with its readonly level, database and settings; the stack undoes them."""
+    readonly = readonly_level(user, method)
+    if parsed.session_id and readonly == 2:
+        raise WarehouseError.of(
+            READONLY, "A GET request is read-only, but this session may write; send its queries by POST"
+        )
+    connection, in_session = stack.enter_context(
+        engine.connection_for(parsed.session_id, user.name, readonly, parsed.session_timeout_s, parsed.session_check)
     )
+    if in_session:
+        saved = await work.run(save_context, connection, parsed.context)
+        if saved is not None:
+            stack.callback(restore_context, connection, saved)
+    await work.run(apply_context, connection, parsed.context)
+    return connection
+
+
+async def _insert(work: EngineWork, connection: Any, insert: Insert) -> Summary:
+    summary = Summary()
+    statement = insert.statement
+    inserter = await work.run(open_insert, connection, statement.statement, statement.format_name)
     try:
-        if insert.head.strip():
-            await anyio.to_thread.run_sync(append_rows, inserter, insert.head)
+        if insert.head:
+            await work.run(append_rows, inserter, insert.head)
         async for chunk in insert.data:
-            await anyio.to_thread.run_sync(append_rows, inserter, chunk)
+            await work.run(append_rows, inserter, chunk)
     except BaseException:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(inserter.cancel)
+            await work.run(inserter.cancel)
         raise
-    await anyio.to_thread.run_sync(finish_insert, inserter, summary)
+    await work.run(finish_insert, inserter, summary)
     return summary
 
 
-async def _stream(answer: QueryAnswer, stack: ExitStack, on_done: Any) -> AsyncIterator[bytes]:
+async def _stream(work: EngineWork, answer: QueryAnswer, stack: ExitStack, on_done: Any) -> AsyncIterator[bytes]:
     """Send the answer block by block; a client that goes away cancels the query in the engine."""
     try:
         yield answer.drain_pending()
-        while (chunk := await anyio.to_thread.run_sync(answer.next_chunk)) is not None:
+        while (chunk := await work.run(answer.next_chunk)) is not None:
             yield chunk
         on_done()
     except WarehouseError as error:
         yield ("\n" + error.text).encode()  # headers are gone: ClickHouse appends the exception to the body
     finally:
         with anyio.CancelScope(shield=True):
-            await anyio.to_thread.run_sync(answer.cancel)
-            stack.close()
+            try:
+                await work.run(answer.cancel)
+            finally:
+                stack.close()
+
+
+async def _sweep_sessions(engine: Engine) -> None:
+    """Close sessions idle past their timeout even when no request comes to notice."""
+    while True:
+        await asyncio.sleep(SESSION_SWEEP_S)
+        await anyio.to_thread.run_sync(engine.close_expired_sessions)
 
 
 def _headers(query_id: str, format_name: str, summary: Summary) -> dict[str, str]:

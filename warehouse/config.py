@@ -39,11 +39,11 @@ class LakeAccess:
             bucket_and_prefix = bucket_and_prefix.partition("/")[2]
         return f"{endpoint}/{bucket_and_prefix}/"
 
-    def table_function(self, zone: str, table: str) -> str:
-        """The ClickHouse table function that reads ``<zone>/<table>`` of this lake, with no keys in it."""
+    def table_engine(self, zone: str, table: str) -> str:
+        """The ClickHouse table engine that reads ``<zone>/<table>`` of this lake, with no keys in it."""
         if self.is_s3:
-            return f"deltaLake(lake, filename = '{zone}/{table}/')"
-        return f"deltaLakeLocal('{self.root.rstrip('/')}/{zone}/{table}')"
+            return f"DeltaLake(lake, filename = '{zone}/{table}/')"
+        return f"DeltaLakeLocal('{self.root.rstrip('/')}/{zone}/{table}')"
 
 
 @dataclass(frozen=True)

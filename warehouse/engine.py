@@ -61,31 +61,42 @@ def run(connection: Connection, sql: str) -> None:
         raise WarehouseError.from_engine(error) from None
 
 
-def apply_context(connection: Connection, context: QueryContext, in_session: bool) -> SavedContext | None:
-    """Set the query's database and settings; in a session, return the values to put back afterwards."""
+def save_context(connection: Connection, context: QueryContext) -> SavedContext | None:
+    """A session's current values of what the query will change, to put back after it (None if it changes nothing)."""
+    if not context.settings and not context.database:
+        return None
+    database = _rows(connection, "SELECT currentDatabase()")[0][0]
+    return SavedContext(database, _setting_values(connection, list(context.settings)))
+
+
+def apply_context(connection: Connection, context: QueryContext) -> None:
+    """Set the query's database and settings on its connection; the engine refuses what the user may not change."""
     for name in context.settings:
         if not _SETTING_NAME.match(name):
             raise WarehouseError.of(UNKNOWN_SETTING, f"Unknown setting '{name}'")
-    saved = _saved_context(connection, context) if in_session and (context.settings or context.database) else None
     if context.database:
         run(connection, f"USE {quote_identifier(context.database)}")
     for name, value in context.settings.items():
         run(connection, f"SET {name} = {quote_literal(value)}")
-    return saved
 
 
 def restore_context(connection: Connection, saved: SavedContext) -> None:
     """Undo a query's settings and database, so a session keeps only what its own SET and USE changed."""
     run(connection, f"USE {quote_identifier(saved.database)}")
+    current = _setting_values(connection, list(saved.settings))
     for name, value in saved.settings.items():
-        run(connection, f"SET {name} = {quote_literal(value)}")
+        if current.get(name) != value:
+            run(connection, f"SET {name} = {quote_literal(value)}")
 
 
-def _saved_context(connection: Connection, context: QueryContext) -> SavedContext:
-    database = _rows(connection, "SELECT currentDatabase()")[0][0]
-    names = "[" + ", ".join(quote_literal(name) for name in context.settings) + "]"
-    settings = _rows(connection, f"SELECT name, value FROM system.settings WHERE name IN {names}")
-    return SavedContext(database, {name: value for name, value in settings})
+def _setting_values(connection: Connection, names: list[str]) -> dict[str, str]:
+    if not names:
+        return {}
+    listed = "[" + ", ".join(quote_literal(name) for name in names) + "]"
+    return {
+        name: value
+        for name, value in _rows(connection, f"SELECT name, value FROM system.settings WHERE name IN {listed}")
+    }
 
 
 def _rows(connection: Connection, sql: str) -> list[list[str]]:
@@ -120,14 +131,19 @@ class Engine:
 
     @contextmanager
     def connection_for(
-        self, session_id: str | None, user: str, readonly: bool, timeout_s: float, must_exist: bool
+        self, session_id: str | None, user: str, readonly: int, timeout_s: float, must_exist: bool
     ) -> Iterator[tuple[Connection, bool]]:
-        """A connection for one request, and whether it is a session's (so per-query settings must be undone)."""
+        """A connection for one request, and whether it is a session's (so per-query settings must be undone).
+
+        ``readonly`` is ClickHouse's level, set by the engine on the connection
+        before any query: 1 reads only (no settings, no table functions),
+        2 reads and may change settings, 0 may write.
+        """
         if not session_id:
             connection = self.connect()
             try:
                 if readonly:
-                    run(connection, "SET readonly = 2")
+                    run(connection, f"SET readonly = {readonly}")
                 yield connection, False
             finally:
                 connection.close()
@@ -139,7 +155,7 @@ class Engine:
             session.expires_at = time.monotonic() + session.timeout_s
             session.lock.release()
 
-    def _lease(self, session_id: str, user: str, readonly: bool, timeout_s: float, must_exist: bool) -> _Session:
+    def _lease(self, session_id: str, user: str, readonly: int, timeout_s: float, must_exist: bool) -> _Session:
         with self._sessions_lock:
             self._close_expired()
             session = self._sessions.get(session_id)
@@ -150,13 +166,17 @@ class Engine:
                     raise WarehouseError.of(SESSION_NOT_FOUND, f"Session {session_id} not found")
                 connection = self.connect()
                 if readonly:
-                    run(connection, "SET readonly = 2")
+                    run(connection, f"SET readonly = {readonly}")
                 session = _Session(connection, user, timeout_s)
                 self._sessions[session_id] = session
             session.timeout_s = timeout_s
             if not session.lock.acquire(blocking=False):
                 raise WarehouseError.of(SESSION_IS_LOCKED, f"Session {session_id} is locked by a concurrent client")
             return session
+
+    def close_expired_sessions(self) -> None:
+        with self._sessions_lock:
+            self._close_expired()
 
     def _close_expired(self) -> None:
         now = time.monotonic()

@@ -1,4 +1,4 @@
-"""Which format a query answers in, whether it can stream, and where an INSERT's data starts.
+"""Which format a query answers in, and whether the answer can stream.
 
 chDB streams a result as independent blocks, so only formats whose blocks
 concatenate into one valid answer (no header, prefix or footer) are streamed;
@@ -8,7 +8,8 @@ the rest are answered whole.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+
+from warehouse.statements import named_format
 
 DEFAULT_FORMAT = "TabSeparated"
 
@@ -29,19 +30,12 @@ _CONTENT_TYPES = {
     "values": "text/plain; charset=UTF-8",
 }
 
-_TRAILING_FORMAT = re.compile(r"\bFORMAT\s+(\w+)\s*(?:SETTINGS\b[^;]*)?;?\s*$", re.IGNORECASE)
-_INSERT_WITH_FORMAT = re.compile(
-    rb"^\s*INSERT\s+INTO\b(.*?)\bFORMAT\s+(\w+)[ \t]*(?:\r?\n)?", re.IGNORECASE | re.DOTALL
-)
 _READING_STATEMENT = re.compile(r"^\s*\(*\s*(SELECT|WITH)\b", re.IGNORECASE)
 
 
 def output_format(sql: str, default_format: str | None) -> str:
     """The format named in the query's own ``FORMAT`` clause, else ``default_format``, else TabSeparated."""
-    named = _TRAILING_FORMAT.search(sql)
-    if named:
-        return named.group(1)
-    return default_format or DEFAULT_FORMAT
+    return named_format(sql) or default_format or DEFAULT_FORMAT
 
 
 def is_streamable(format_name: str) -> bool:
@@ -62,22 +56,3 @@ def content_type(format_name: str) -> str:
     if lowered.startswith(("tabseparated", "tsv", "csv", "pretty", "markdown", "vertical")):
         return "text/plain; charset=UTF-8"
     return "application/octet-stream"
-
-
-@dataclass(frozen=True)
-class InsertStatement:
-    """``INSERT INTO t (cols) FORMAT X`` split into the statement chDB takes and the data format."""
-
-    statement: str
-    format_name: str
-    data_offset: int
-
-
-def split_insert(text: bytes) -> InsertStatement | None:
-    """Find an INSERT whose data follows a ``FORMAT`` clause; the data starts at ``data_offset``."""
-    found = _INSERT_WITH_FORMAT.match(text)
-    if found is None:
-        return None
-    statement = text[: found.start(2)].decode("utf-8").rstrip()
-    statement = statement[: -len("FORMAT")].rstrip()
-    return InsertStatement(statement, found.group(2).decode("ascii"), found.end())

@@ -10,8 +10,14 @@ from starlette.requests import Request
 from warehouse.compression import decoded_body
 from warehouse.config import WarehouseConfig
 from warehouse.engine import QueryContext
-from warehouse.errors import NOT_IMPLEMENTED, SYNTAX_ERROR, TOO_MANY_BYTES, WarehouseError
-from warehouse.formats import InsertStatement, split_insert
+from warehouse.errors import (
+    INTO_OUTFILE_NOT_ALLOWED,
+    NOT_IMPLEMENTED,
+    SYNTAX_ERROR,
+    TOO_MANY_BYTES,
+    WarehouseError,
+)
+from warehouse.statements import InsertStatement, split_insert, writes_server_file
 
 # URL parameters the HTTP interface itself reads; every other one is a setting for the query.
 _INTERFACE_PARAMETERS = frozenset(
@@ -86,10 +92,11 @@ def _session_timeout(config: WarehouseConfig, requested: str | None) -> int:
 
 
 async def _work(config: WarehouseConfig, request: Request) -> Statement | Insert | None:
-    """Split the request into a statement and, for an INSERT ... FORMAT, its data.
+    """Split the request into a statement and, for an INSERT, its data.
 
     As in ClickHouse, the query may be in the URL, in the body, or begin in the
-    URL and continue in the body; data always follows the INSERT's FORMAT clause.
+    URL and continue in the body (joined by a newline); an INSERT's data
+    follows its ``FORMAT <name>`` or ``VALUES`` and is streamed to the engine.
     """
     body = _limited(config, request)
     in_url = request.query_params.get("query", "")
@@ -97,16 +104,29 @@ async def _work(config: WarehouseConfig, request: Request) -> Statement | Insert
         insert = split_insert(in_url.encode())
         if insert is not None:
             return Insert(insert, in_url.encode()[insert.data_offset :], body)
-        rest = await _read_all(body, config.max_query_bytes)
-        return Statement(in_url if not rest else f"{in_url} {rest.decode()}")
+        rest = await _read_all(body, config.max_query_bytes, already=len(in_url))
+        return _statement(in_url if not rest else f"{in_url}\n{_text(rest)}")
     head = await _read_up_to(body, _INSERT_HEAD_BYTES)
     if not head.strip():
         return None
     insert = split_insert(head)
     if insert is not None:
         return Insert(insert, head[insert.data_offset :], body)
-    rest = await _read_all(body, config.max_query_bytes - len(head))
-    return Statement((head + rest).decode())
+    rest = await _read_all(body, config.max_query_bytes, already=len(head))
+    return _statement(_text(head + rest))
+
+
+def _statement(sql: str) -> Statement:
+    if writes_server_file(sql):
+        raise WarehouseError.of(INTO_OUTFILE_NOT_ALLOWED, "INTO OUTFILE is not allowed")
+    return Statement(sql)
+
+
+def _text(query: bytes) -> str:
+    try:
+        return query.decode()
+    except UnicodeDecodeError as error:
+        raise WarehouseError.of(SYNTAX_ERROR, f"The query is not valid UTF-8 at byte {error.start}") from None
 
 
 def _limited(config: WarehouseConfig, request: Request) -> AsyncIterator[bytes]:
@@ -145,10 +165,11 @@ async def _read_up_to(body: AsyncIterator[bytes], size: int) -> bytes:
     return head
 
 
-async def _read_all(body: AsyncIterator[bytes], limit: int) -> bytes:
+async def _read_all(body: AsyncIterator[bytes], limit: int, already: int) -> bytes:
+    """The rest of a query's text; ``already`` bytes of it were read before."""
     text = b""
     async for chunk in body:
         text += chunk
-        if len(text) > limit:
+        if already + len(text) > limit:
             raise WarehouseError.of(SYNTAX_ERROR, f"Max query size exceeded: the query is over {limit} bytes")
     return text

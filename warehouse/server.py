@@ -62,11 +62,14 @@ def refuse_exposed_defaults(config: WarehouseConfig) -> None:
 
 
 def open_lake(engine: Engine, lake: LakeAccess) -> None:
-    """Make the lake readable without credentials in any SQL text: a named collection ``lake`` for S3.
+    """Make the lake readable by the admin without credentials in any SQL text.
 
-    A local lake is read with ``deltaLakeLocal('<lake>/silver/<table>')`` (an
-    absolute path): chDB lets local table functions read only below its
-    working folder, so the server runs in the lake folder.
+    On S3 the keys sit in a named collection ``lake`` whose URL and keys cannot
+    be overridden, so ``DeltaLake(lake, filename = 'silver/<table>/')`` reaches
+    only this lake. A local lake is read with ``DeltaLakeLocal('<absolute
+    path>')``: chDB reads local Delta tables only below its working folder, so
+    the server runs in the lake folder. Analysts (``readonly=1``) may not use
+    table functions at all; they read the tables the pipeline registers.
     """
     if not lake.is_s3:
         Path(lake.root).mkdir(parents=True, exist_ok=True)
@@ -76,9 +79,9 @@ def open_lake(engine: Engine, lake: LakeAccess) -> None:
     try:
         engine.run_admin(
             "CREATE NAMED COLLECTION lake AS "
-            f"url = {quote_literal(lake.http_url)}, "
-            f"access_key_id = {quote_literal(lake.access_key)}, "
-            f"secret_access_key = {quote_literal(lake.secret_key)}"
+            f"url = {quote_literal(lake.http_url)} NOT OVERRIDABLE, "
+            f"access_key_id = {quote_literal(lake.access_key)} NOT OVERRIDABLE, "
+            f"secret_access_key = {quote_literal(lake.secret_key)} NOT OVERRIDABLE"
         )
     except WarehouseError as error:
         hidden = error.text.replace(lake.secret_key, "[HIDDEN]") if lake.secret_key else error.text

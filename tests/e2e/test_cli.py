@@ -47,7 +47,7 @@ def test_run_lands_and_ingests_reporting_each_stage_and_where_to_look(
     assert f"landing:  {data_dir / 'landing'}" in result.stdout
     assert f"silver: {data_dir / 'lake'}/silver/<table>" in result.stdout
     assert f"ok starting the warehouse on {WAREHOUSE_URL}" in result.stdout
-    assert "ok reading silver through the warehouse (" in result.stdout
+    assert "ok registering silver in the warehouse (" in result.stdout
     assert f"SQL:      {WAREHOUSE_URL} as analyst (read-only)" in result.stdout
     assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import http.client
 import os
 import signal
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -103,3 +105,21 @@ def test_start_and_stop_commands_run_it_in_the_background(settings: Settings) ->
     assert stopped.returncode == 0, stopped.stdout
     assert "ok stopped warehouse process" in stopped.stdout
     assert not is_serving(settings.clickhouse_url)
+
+
+def test_sigterm_during_a_streaming_query_cancels_it_and_exits_cleanly(settings: Settings) -> None:
+    server = WarehouseProcess(settings).start()
+    assert server.process is not None
+    address = urlsplit(server.url)
+    client = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
+    client.request(
+        "POST", "/", body="SELECT number, sleepEachRow(0.1) FROM numbers(100000) SETTINGS max_block_size = 1"
+    )
+    response = client.getresponse()
+    response.read1(16)
+
+    server.process.send_signal(signal.SIGTERM)
+
+    assert server.process.wait(timeout=60) == 0
+    client.close()
+    assert settings.warehouse_data_path is not None and holder_pid(settings.warehouse_data_path) is None

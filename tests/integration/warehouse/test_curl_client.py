@@ -80,8 +80,30 @@ def test_a_gzip_body_with_the_insert_statement_first_is_decoded(
 
 def test_a_query_may_begin_in_the_url_and_end_in_the_body(warehouse: WarehouseProcess) -> None:
     answer = curl(warehouse, "/?query=SELECT%20number%20FROM", "--data-binary", "numbers(2) FORMAT JSONEachRow")
+    after_comment = curl(warehouse, "/?query=SELECT%201%20--%20a%20note", "--data-binary", ", 2")
 
     assert split_response(answer.stdout)[2] == '{"number":0}\n{"number":1}\n'
+    assert split_response(after_comment.stdout)[2] == "1\t2\n"
+
+
+def test_a_large_values_insert_streams_past_the_query_size_limit(
+    warehouse: WarehouseProcess, stores_table: str
+) -> None:
+    tuples = ",".join(f"({1000 + number}, 'R FORMAT {number}')" for number in range(60_000))
+
+    answer = curl(warehouse, "/", "--data-binary", "@-", stdin=f"INSERT INTO {stores_table} VALUES {tuples}".encode())
+
+    assert split_response(answer.stdout)[0] == 200
+    count = curl(warehouse, f"/?query=SELECT%20count()%20FROM%20{stores_table}%20WHERE%20store_id%20>=%201000")
+    assert split_response(count.stdout)[2] == "60000\n"
+
+
+def test_a_get_in_a_session_that_may_write_is_refused_not_run(warehouse: WarehouseProcess, stores_table: str) -> None:
+    answer = curl(warehouse, f"/?session_id=get-session&query=TRUNCATE%20TABLE%20{stores_table}")
+    status, headers, body = split_response(answer.stdout)
+
+    assert (status, headers["x-clickhouse-exception-code"]) == (403, "164")
+    assert "send its queries by POST" in body
 
 
 def test_parameters_database_and_default_format_come_from_the_url(

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 
 import pytest
+import zstandard
 from clickhouse_connect.driver.client import Client
 
 from lakehouse.settings import Settings
@@ -103,4 +105,34 @@ def test_an_oversized_body_is_refused_before_any_row_is_written(small_body_wareh
     assert (status, headers["x-clickhouse-exception-code"]) == (413, "307")
     assert f"exceeds the warehouse limit of {BODY_LIMIT} bytes" in body
     assert client.query("SELECT count() FROM big").result_rows == [(0,)]
+    assert split_response(curl(small_body_warehouse, "/ping").stdout)[2] == "Ok.\n"
+
+
+def test_a_corrupt_compressed_body_is_refused_and_its_query_id_freed(
+    warehouse: WarehouseProcess, admin: Client
+) -> None:
+    whole = gzip.compress(b"".join(f"{n},R3\n".encode() for n in range(50_000)))
+    corrupt = whole[: len(whole) // 2] + bytes(64) + whole[len(whole) // 2 + 64 :]
+    url = f"/?query=INSERT%20INTO%20{TABLE}%20FORMAT%20CSV&query_id=corrupt-body"
+
+    status, headers, body = split_response(
+        curl(warehouse, url, "--data-binary", "@-", "-H", "Content-Encoding: gzip", stdin=corrupt).stdout
+    )
+
+    assert (status, headers["x-clickhouse-exception-code"]) == (500, "271")
+    assert "Cannot decompress the gzip body" in body
+    again = split_response(curl(warehouse, "/?query_id=corrupt-body&query=SELECT%201").stdout)
+    assert again[0] == 200
+    _assert_still_serving_unchanged(warehouse, admin)
+
+
+def test_a_compression_bomb_meets_the_body_limit_without_being_unfolded(small_body_warehouse: WarehouseProcess) -> None:
+    bomb = zstandard.ZstdCompressor().compress(b"7,R7\n" * (64 << 20))
+    url = "/?query=INSERT%20INTO%20big%20FORMAT%20TSV"
+
+    status, headers, _ = split_response(
+        curl(small_body_warehouse, url, "--data-binary", "@-", "-H", "Content-Encoding: zstd", stdin=bomb).stdout
+    )
+
+    assert (status, headers["x-clickhouse-exception-code"]) == (413, "307")
     assert split_response(curl(small_body_warehouse, "/ping").stdout)[2] == "Ok.\n"

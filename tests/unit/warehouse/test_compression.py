@@ -11,7 +11,7 @@ import lz4.frame
 import pytest
 import zstandard
 
-from warehouse.compression import decoded_body
+from warehouse.compression import PIECE_BYTES, decoded_body
 from warehouse.errors import WarehouseError
 
 pytestmark = pytest.mark.unit
@@ -53,3 +53,39 @@ def test_an_unknown_encoding_is_clickhouses_not_implemented_error() -> None:
 
     assert refused.value.code == 48
     assert "Unknown HTTP Content-Encoding 'br'" in refused.value.text
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [("gzip", gzip.compress), ("lz4", lz4.frame.compress), ("zstd", zstandard.ZstdCompressor().compress)],
+)
+def test_a_compression_bomb_unfolds_in_bounded_pieces(encoding: str, compress: Callable[[bytes], bytes]) -> None:
+    bomb = compress(bytes(64 << 20))
+
+    async def largest_piece() -> tuple[int, int]:
+        sizes = [len(piece) async for piece in decoded_body(_chunks(bomb, size=1 << 16), encoding)]
+        return max(sizes), sum(sizes)
+
+    largest, total = asyncio.run(largest_piece())
+
+    assert total == 64 << 20
+    assert largest <= 8 * PIECE_BYTES
+
+
+@pytest.mark.parametrize(
+    ("encoding", "compress"),
+    [
+        ("gzip", gzip.compress),
+        ("lz4", lz4.frame.compress),
+        ("zstd", zstandard.ZstdCompressor().compress),
+    ],
+)
+def test_a_body_cut_off_mid_frame_is_refused_not_taken_in_part(
+    encoding: str, compress: Callable[[bytes], bytes]
+) -> None:
+    whole = compress(b"".join(PARTS))
+
+    with pytest.raises(WarehouseError) as refused:
+        _decode(whole[: len(whole) // 2], encoding)
+
+    assert refused.value.code == 271

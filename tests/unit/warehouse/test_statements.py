@@ -1,10 +1,11 @@
-"""Where an INSERT's data starts and which format an answer is in."""
+"""What the server reads from SQL text: where an INSERT's data starts, the format named, INTO OUTFILE."""
 
 from __future__ import annotations
 
 import pytest
 
-from warehouse.formats import InsertStatement, is_streamable, output_format, returns_rows, split_insert
+from warehouse.formats import is_streamable, output_format, returns_rows
+from warehouse.statements import InsertStatement, split_insert, writes_server_file
 
 pytestmark = pytest.mark.unit
 
@@ -27,8 +28,25 @@ def test_binary_data_after_the_format_clause_is_left_untouched() -> None:
     assert text[split.data_offset :] == b"\x00\xff\x01"
 
 
-@pytest.mark.parametrize("text", [b"INSERT INTO t VALUES (1)", b"INSERT INTO t SELECT 1", b"SELECT 1 FORMAT CSV"])
-def test_statements_without_inline_formatted_data_are_not_split(text: bytes) -> None:
+def test_an_insert_with_values_streams_its_tuples_in_the_values_format() -> None:
+    text = b"INSERT INTO t (a, b) VALUES (1, 'x'), (2, 'y')"
+
+    split = split_insert(text)
+
+    assert split is not None and (split.statement, split.format_name) == ("INSERT INTO t (a, b)", "Values")
+    assert text[split.data_offset :] == b" (1, 'x'), (2, 'y')"
+
+
+def test_format_inside_a_string_or_comment_is_data_not_a_clause() -> None:
+    text = b"INSERT INTO t VALUES (1, 'a FORMAT b') -- FORMAT CSV"
+
+    split = split_insert(text)
+
+    assert split is not None and split.format_name == "Values"
+
+
+@pytest.mark.parametrize("text", [b"INSERT INTO t SELECT 1", b"SELECT 1 FORMAT CSV", b"INSERT INTO t FORMAT"])
+def test_statements_without_inline_data_are_not_split(text: bytes) -> None:
     assert split_insert(text) is None
 
 
@@ -37,6 +55,15 @@ def test_the_querys_own_format_clause_wins_over_default_format() -> None:
     assert output_format("SELECT 1 FORMAT JSON SETTINGS max_threads = 1", None) == "JSON"
     assert output_format("SELECT 1", "CSV") == "CSV"
     assert output_format("SELECT 1", None) == "TabSeparated"
+    assert output_format("SELECT 'FORMAT CSV' FORMAT JSON\n-- a note", None) == "JSON"
+    assert output_format("SELECT 'FORMAT CSV' AS s", "TSV") == "TSV"
+
+
+def test_into_outfile_is_found_outside_strings_only() -> None:
+    assert writes_server_file("SELECT 1 INTO  OUTFILE '/tmp/x'")
+    assert writes_server_file("select 1 into\noutfile 'x' APPEND")
+    assert not writes_server_file("SELECT 'INTO OUTFILE' AS s")
+    assert not writes_server_file("SELECT 1 /* INTO OUTFILE 'x' */")
 
 
 def test_only_headerless_row_formats_of_selects_stream() -> None:

@@ -1,0 +1,110 @@
+"""A light lexer over ClickHouse SQL: the words outside quotes and comments, with their offsets.
+
+The engine parses and checks every statement. The server only needs three
+facts from the text: where an INSERT's data begins, which output format a
+query names, and whether it asks to write a server-side file (``INTO
+OUTFILE``), which a server refuses as ClickHouse's own HTTP interface does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+_WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
+_QUOTES = frozenset(b"'\"`")
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    start: int
+    end: int
+
+
+def top_level_words(sql: bytes) -> Iterator[Word]:
+    """Words of ``sql`` in order, skipping string literals, quoted identifiers and comments."""
+    position, length = 0, len(sql)
+    while position < length:
+        byte = sql[position]
+        if byte in _QUOTES:
+            position = _after_quoted(sql, position)
+        elif sql.startswith(b"--", position) or byte == ord("#"):
+            newline = sql.find(b"\n", position)
+            position = length if newline < 0 else newline + 1
+        elif sql.startswith(b"/*", position):
+            close = sql.find(b"*/", position + 2)
+            position = length if close < 0 else close + 2
+        elif (word := _WORD.match(sql, position)) is not None:
+            yield Word(word.group().decode("ascii").upper(), word.start(), word.end())
+            position = word.end()
+        else:
+            position += 1
+
+
+def _after_quoted(sql: bytes, start: int) -> int:
+    quote = sql[start]
+    position = start + 1
+    while position < len(sql):
+        if sql[position] == ord("\\"):
+            position += 2
+        elif sql[position] == quote:
+            if position + 1 < len(sql) and sql[position + 1] == quote:  # a doubled quote stands for itself
+                position += 2
+            else:
+                return position + 1
+        else:
+            position += 1
+    return len(sql)
+
+
+@dataclass(frozen=True)
+class InsertStatement:
+    """``INSERT INTO t (cols) FORMAT X`` (or ``VALUES``) split into the statement chDB takes and the data."""
+
+    statement: str
+    format_name: str
+    data_offset: int
+
+
+def split_insert(sql: bytes) -> InsertStatement | None:
+    """Where an INSERT's inline data starts: after ``FORMAT <name>`` or ``VALUES``; None for other statements."""
+    words = top_level_words(sql)
+    first = next(words, None)
+    if first is None or first.text != "INSERT":
+        return None
+    for word in words:
+        if word.text in ("SELECT", "WITH"):
+            return None
+        if word.text == "VALUES":
+            return InsertStatement(sql[: word.start].decode().rstrip(), "Values", word.end)
+        if word.text == "FORMAT":
+            name = next(words, None)
+            if name is None:
+                return None
+            data = re.compile(rb"[ \t]*(?:\r?\n)?").match(sql, name.end)
+            offset = data.end() if data else name.end
+            return InsertStatement(sql[: word.start].decode().rstrip(), sql[name.start : name.end].decode(), offset)
+    return None
+
+
+def named_format(sql: str) -> str | None:
+    """The format a query's own top-level ``FORMAT`` clause names, if any."""
+    encoded = sql.encode()
+    named = None
+    words = top_level_words(encoded)
+    for word in words:
+        if word.text == "FORMAT" and (name := next(words, None)) is not None:
+            named = encoded[name.start : name.end].decode()
+    return named
+
+
+def writes_server_file(sql: str) -> bool:
+    """Whether the query asks for ``INTO OUTFILE``: a client-side feature a server must not run."""
+    previous = ""
+    for word in top_level_words(sql.encode()):
+        if previous == "INTO" and word.text == "OUTFILE":
+            return True
+        previous = word.text
+    return False
