@@ -125,3 +125,24 @@ def test_get_requests_are_read_only_as_in_clickhouse(warehouse: WarehouseProcess
     assert status == 403
     assert headers["x-clickhouse-exception-code"] == "164"
     assert body.startswith("Code: 164. DB::Exception:")
+
+
+@pytest.mark.parametrize(
+    "credentials",
+    [
+        ["-u", "analyst:analyst"],
+        ["-H", "X-ClickHouse-User: analyst", "-H", "X-ClickHouse-Key: analyst"],
+        [],  # user and password in the URL
+    ],
+)
+def test_each_way_of_sending_credentials_logs_the_analyst_in(
+    warehouse: WarehouseProcess, credentials: list[str]
+) -> None:
+    """The analyst's queries run with readonly=1 and the admin's with 0, so the setting shows who logged in."""
+    path = "/?query=SELECT%20getSetting('readonly')"
+    if not credentials:
+        path += "&user=analyst&password=analyst"
+
+    status, _, body = split_response(curl(warehouse, path, *credentials).stdout)
+
+    assert (status, body) == (200, "1\n")
