@@ -7,9 +7,7 @@ the rest are answered whole.
 
 from __future__ import annotations
 
-import re
-
-from warehouse.statements import named_format
+from warehouse.statements import named_format, top_level_words
 
 DEFAULT_FORMAT = "TabSeparated"
 
@@ -30,8 +28,6 @@ _CONTENT_TYPES = {
     "values": "text/plain; charset=UTF-8",
 }
 
-_READING_STATEMENT = re.compile(r"^\s*\(*\s*(SELECT|WITH)\b", re.IGNORECASE)
-
 
 def output_format(sql: str, default_format: str | None) -> str:
     """The format named in the query's own ``FORMAT`` clause, else ``default_format``, else TabSeparated."""
@@ -43,8 +39,12 @@ def is_streamable(format_name: str) -> bool:
 
 
 def returns_rows(sql: str) -> bool:
-    """Whether the statement is a SELECT, the only kind chDB streams (DESCRIBE, SHOW and writes are answered whole)."""
-    return _READING_STATEMENT.match(sql) is not None
+    """Whether the statement is a SELECT, the only kind chDB streams (DESCRIBE, SHOW and writes are answered whole).
+
+    Leading comments count for nothing: dbt starts every query with one.
+    """
+    first = next(top_level_words(sql.encode()), None)
+    return first is not None and first.text in ("SELECT", "WITH")
 
 
 def content_type(format_name: str) -> str:

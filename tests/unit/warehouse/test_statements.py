@@ -70,4 +70,5 @@ def test_only_headerless_row_formats_of_selects_stream() -> None:
     assert is_streamable("Native") and is_streamable("jsoneachrow")
     assert not is_streamable("CSVWithNames") and not is_streamable("Parquet") and not is_streamable("JSON")
     assert returns_rows("  (SELECT 1)") and returns_rows("WITH 1 AS x SELECT x")
+    assert returns_rows('/* {"app": "dbt"} */ select 1') and returns_rows("-- note\nSELECT 1")
     assert not returns_rows("DESCRIBE TABLE t") and not returns_rows("INSERT INTO t SELECT 1")
