@@ -21,10 +21,10 @@ from starlette.routing import Route
 from warehouse.auth import authenticate
 from warehouse.config import WarehouseConfig, WarehouseUser
 from warehouse.engine import Engine, apply_context, restore_context, save_context
-from warehouse.errors import QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING, READONLY, SYNTAX_ERROR, WarehouseError
-from warehouse.formats import content_type, output_format
+from warehouse.errors import Code, WarehouseError, engine_errors
+from warehouse.formats import content_type, is_streamable, output_format
 from warehouse.requests import Insert, ParsedRequest, Statement, parse_request
-from warehouse.results import QueryAnswer, Summary, append_rows, finish_insert, open_insert
+from warehouse.results import QueryAnswer, Summary
 
 log = logging.getLogger("warehouse.queries")
 
@@ -93,10 +93,10 @@ def create_app(config: WarehouseConfig, engine: Engine) -> Starlette:
             if parsed.work is None:
                 if request.method == "GET":
                     return PlainTextResponse("Ok.\n")
-                raise WarehouseError.of(SYNTAX_ERROR, "Empty query")
+                raise WarehouseError.of(Code.SYNTAX_ERROR, "Empty query")
             if query_id in running:
                 raise WarehouseError.of(
-                    QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING, f"Query with id = {query_id} is already running"
+                    Code.QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING, f"Query with id = {query_id} is already running"
                 )
             running.add(query_id)
             stack.callback(running.discard, query_id)
@@ -108,8 +108,9 @@ def create_app(config: WarehouseConfig, engine: Engine) -> Starlette:
                 return Response(b"", headers=_headers(query_id, "TabSeparated", summary))
             assert isinstance(parsed.work, Statement)
             sql = parsed.work.sql
-            format_name = output_format(sql, parsed.default_format)
-            answer = await work.run(QueryAnswer, connection, sql, format_name, parsed.params)
+            format_name = output_format(parsed.work.facts, parsed.default_format)
+            streams = is_streamable(format_name) and parsed.work.facts.returns_rows
+            answer = await work.run(QueryAnswer, connection, sql, format_name, parsed.params, streams)
         except WarehouseError as error:
             stack.close()
             log.info("query_id=%s failed: %s", query_id, error.text.strip()[:300])
@@ -161,7 +162,7 @@ async def _connection(
     readonly = readonly_level(user, method)
     if parsed.session_id and readonly == 2:
         raise WarehouseError.of(
-            READONLY, "A GET request is read-only, but this session may write; send its queries by POST"
+            Code.READONLY, "A GET request is read-only, but this session may write; send its queries by POST"
         )
     connection, in_session = stack.enter_context(
         engine.connection_for(parsed.session_id, user.name, readonly, parsed.session_timeout_s, parsed.session_check)
@@ -175,19 +176,21 @@ async def _connection(
 
 
 async def _insert(work: EngineWork, connection: Any, insert: Insert) -> Summary:
-    summary = Summary()
-    statement = insert.statement
-    inserter = await work.run(open_insert, connection, statement.statement, statement.format_name)
-    try:
-        if insert.head:
-            await work.run(append_rows, inserter, insert.head)
-        async for chunk in insert.data:
-            await work.run(append_rows, inserter, chunk)
-    except BaseException:
-        with anyio.CancelScope(shield=True):
-            await work.run(inserter.cancel)
-        raise
-    await work.run(finish_insert, inserter, summary)
+    """Stream the INSERT's data into chDB; anything that fails cancels it, so nothing is half committed by us."""
+    statement, summary = insert.statement, Summary()
+    with engine_errors():
+        inserter = await work.run(connection.send_insert, statement.statement, statement.format_name)
+        try:
+            if insert.head:
+                await work.run(inserter.append, insert.head)
+            async for chunk in insert.data:
+                await work.run(inserter.append, chunk)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await work.run(inserter.cancel)
+            raise
+        result = await work.run(inserter.finish)
+    summary.written_rows, summary.written_bytes = result.rows_written, result.bytes_written
     return summary
 
 

@@ -9,7 +9,7 @@ import hmac
 from starlette.requests import Request
 
 from warehouse.config import WarehouseConfig, WarehouseUser
-from warehouse.errors import AUTHENTICATION_FAILED, WarehouseError
+from warehouse.errors import Code, WarehouseError
 
 
 def credentials(request: Request) -> tuple[str, str]:
@@ -32,7 +32,7 @@ def authenticate(config: WarehouseConfig, request: Request) -> WarehouseUser:
     user = config.user(name)
     if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
         raise WarehouseError.of(
-            AUTHENTICATION_FAILED,
+            Code.AUTHENTICATION_FAILED,
             f"{name}: Authentication failed: password is incorrect, or there is no user with such name",
         )
     return user

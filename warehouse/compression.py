@@ -17,7 +17,7 @@ from typing import Protocol
 import lz4.frame
 import zstandard
 
-from warehouse.errors import CANNOT_DECOMPRESS, NOT_IMPLEMENTED, WarehouseError
+from warehouse.errors import Code, WarehouseError
 
 PIECE_BYTES = 1 << 20
 _ZSTD_INPUT_BYTES = 256  # zstd cannot cap its output per call, so it is fed a little input at a time
@@ -129,7 +129,7 @@ def _decoder(encoding: str) -> _Decoder:
         case "xz":
             return _Xz()
     raise WarehouseError.of(
-        NOT_IMPLEMENTED,
+        Code.NOT_IMPLEMENTED,
         f"Unknown HTTP Content-Encoding '{encoding}'. Supported: gzip, deflate, zstd, lz4, xz or none",
     )
 
@@ -144,10 +144,10 @@ async def decoded_body(chunks: AsyncIterator[bytes], encoding: str) -> AsyncIter
             try:
                 piece = next(pieces, None)
             except (zlib.error, RuntimeError, lzma.LZMAError, zstandard.ZstdError) as error:
-                raise WarehouseError.of(CANNOT_DECOMPRESS, f"Cannot decompress the {name} body: {error}") from None
+                raise WarehouseError.of(Code.CANNOT_DECOMPRESS, f"Cannot decompress the {name} body: {error}") from None
             if piece is None:
                 break
             if piece:
                 yield piece
     if not decoder.complete:
-        raise WarehouseError.of(CANNOT_DECOMPRESS, f"The {name} request body ends in the middle of a compressed frame")
+        raise WarehouseError.of(Code.CANNOT_DECOMPRESS, f"The {name} body ends in the middle of a compressed frame")

@@ -19,12 +19,7 @@ from pathlib import Path
 
 from chdb.state.sqlitelike import Connection
 
-from warehouse.errors import (
-    SESSION_IS_LOCKED,
-    SESSION_NOT_FOUND,
-    UNKNOWN_SETTING,
-    WarehouseError,
-)
+from warehouse.errors import Code, WarehouseError, engine_errors
 
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -55,10 +50,8 @@ class SavedContext:
 
 def run(connection: Connection, sql: str) -> None:
     """Run a statement whose answer is not needed, raising the engine's error as ClickHouse's."""
-    try:
+    with engine_errors():
         connection.query(sql, "Null")
-    except Exception as error:  # noqa: BLE001 - chDB raises RuntimeError and ChdbError alike
-        raise WarehouseError.from_engine(error) from None
 
 
 def save_context(connection: Connection, context: QueryContext) -> SavedContext | None:
@@ -73,7 +66,7 @@ def apply_context(connection: Connection, context: QueryContext) -> None:
     """Set the query's database and settings on its connection; the engine refuses what the user may not change."""
     for name in context.settings:
         if not _SETTING_NAME.match(name):
-            raise WarehouseError.of(UNKNOWN_SETTING, f"Unknown setting '{name}'")
+            raise WarehouseError.of(Code.UNKNOWN_SETTING, f"Unknown setting '{name}'")
     if context.database:
         run(connection, f"USE {quote_identifier(context.database)}")
     for name, value in context.settings.items():
@@ -123,8 +116,16 @@ class Engine:
         self._sessions: dict[str, _Session] = {}
         self._sessions_lock = threading.Lock()
 
-    def connect(self) -> Connection:
-        return Connection(self._connection_string)
+    def connect(self, readonly: int) -> Connection:
+        """A fresh connection at ClickHouse's ``readonly`` level (0 may write), set before it runs anything."""
+        connection = Connection(self._connection_string)
+        if readonly:
+            try:
+                run(connection, f"SET readonly = {readonly}")
+            except WarehouseError:
+                connection.close()
+                raise
+        return connection
 
     def run_admin(self, sql: str) -> None:
         run(self._anchor, sql)
@@ -140,10 +141,8 @@ class Engine:
         2 reads and may change settings, 0 may write.
         """
         if not session_id:
-            connection = self.connect()
+            connection = self.connect(readonly)
             try:
-                if readonly:
-                    run(connection, f"SET readonly = {readonly}")
                 yield connection, False
             finally:
                 connection.close()
@@ -160,18 +159,15 @@ class Engine:
             self._close_expired()
             session = self._sessions.get(session_id)
             if session is not None and session.user != user:  # a session belongs to the user who opened it
-                raise WarehouseError.of(SESSION_NOT_FOUND, f"Session {session_id} not found")
+                raise WarehouseError.of(Code.SESSION_NOT_FOUND, f"Session {session_id} not found")
             if session is None:
                 if must_exist:
-                    raise WarehouseError.of(SESSION_NOT_FOUND, f"Session {session_id} not found")
-                connection = self.connect()
-                if readonly:
-                    run(connection, f"SET readonly = {readonly}")
-                session = _Session(connection, user, timeout_s)
+                    raise WarehouseError.of(Code.SESSION_NOT_FOUND, f"Session {session_id} not found")
+                session = _Session(self.connect(readonly), user, timeout_s)
                 self._sessions[session_id] = session
             session.timeout_s = timeout_s
             if not session.lock.acquire(blocking=False):
-                raise WarehouseError.of(SESSION_IS_LOCKED, f"Session {session_id} is locked by a concurrent client")
+                raise WarehouseError.of(Code.SESSION_IS_LOCKED, f"Session {session_id} is locked by another client")
             return session
 
     def close_expired_sessions(self) -> None:

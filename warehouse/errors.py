@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import IntEnum
 
 ENGINE_ERROR = re.compile(r"Code: (\d+)\. DB::Exception: ")
 
@@ -17,35 +20,22 @@ _STATUS_BY_CODE = {
     307: 413,  # too many bytes
 }
 
-SYNTAX_ERROR = 62
-UNKNOWN_SETTING = 115
-UNKNOWN_DATABASE = 81
-NOT_IMPLEMENTED = 48
-READONLY = 164
-QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING = 216
-TOO_MANY_BYTES = 307
-CANNOT_DECOMPRESS = 271
-INTO_OUTFILE_NOT_ALLOWED = 358
-SESSION_NOT_FOUND = 372
-SESSION_IS_LOCKED = 373
-AUTHENTICATION_FAILED = 516
-UNKNOWN_EXCEPTION = 1002
 
-_NAMES = {
-    SYNTAX_ERROR: "SYNTAX_ERROR",
-    UNKNOWN_SETTING: "UNKNOWN_SETTING",
-    UNKNOWN_DATABASE: "UNKNOWN_DATABASE",
-    NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
-    READONLY: "READONLY",
-    QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING: "QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING",
-    TOO_MANY_BYTES: "TOO_MANY_BYTES",
-    CANNOT_DECOMPRESS: "CANNOT_DECOMPRESS",
-    INTO_OUTFILE_NOT_ALLOWED: "INTO_OUTFILE_NOT_ALLOWED",
-    SESSION_NOT_FOUND: "SESSION_NOT_FOUND",
-    SESSION_IS_LOCKED: "SESSION_IS_LOCKED",
-    AUTHENTICATION_FAILED: "AUTHENTICATION_FAILED",
-    UNKNOWN_EXCEPTION: "UNKNOWN_EXCEPTION",
-}
+class Code(IntEnum):
+    """The ClickHouse error codes this server raises itself, named as ClickHouse names them."""
+
+    NOT_IMPLEMENTED = 48
+    SYNTAX_ERROR = 62
+    UNKNOWN_SETTING = 115
+    READONLY = 164
+    QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING = 216
+    CANNOT_DECOMPRESS = 271
+    TOO_MANY_BYTES = 307
+    INTO_OUTFILE_NOT_ALLOWED = 358
+    SESSION_NOT_FOUND = 372
+    SESSION_IS_LOCKED = 373
+    AUTHENTICATION_FAILED = 516
+    UNKNOWN_EXCEPTION = 1002
 
 
 class WarehouseError(Exception):
@@ -57,8 +47,8 @@ class WarehouseError(Exception):
         self.text = text.rstrip("\n") + "\n"
 
     @classmethod
-    def of(cls, code: int, message: str) -> WarehouseError:
-        return cls(code, f"Code: {code}. DB::Exception: {message}. ({_NAMES[code]})")
+    def of(cls, code: Code, message: str) -> WarehouseError:
+        return cls(code, f"Code: {code.value}. DB::Exception: {message}. ({code.name})")
 
     @classmethod
     def from_engine(cls, error: BaseException) -> WarehouseError:
@@ -66,9 +56,20 @@ class WarehouseError(Exception):
         message = str(error)
         found = ENGINE_ERROR.search(message)
         if found is None:
-            return cls.of(UNKNOWN_EXCEPTION, message or type(error).__name__)
+            return cls.of(Code.UNKNOWN_EXCEPTION, message or type(error).__name__)
         return cls(int(found.group(1)), message[found.start() :])
 
     @property
     def http_status(self) -> int:
         return _STATUS_BY_CODE.get(self.code, 500)
+
+
+@contextmanager
+def engine_errors() -> Iterator[None]:
+    """Raise whatever chDB raises (RuntimeError, ChdbError) as the ClickHouse error its text carries."""
+    try:
+        yield
+    except WarehouseError:
+        raise
+    except Exception as error:  # noqa: BLE001 - chDB's exception types vary; its message carries the code
+        raise WarehouseError.from_engine(error) from None

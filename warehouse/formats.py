@@ -7,7 +7,7 @@ the rest are answered whole.
 
 from __future__ import annotations
 
-from warehouse.statements import named_format, top_level_words
+from warehouse.statements import StatementFacts
 
 DEFAULT_FORMAT = "TabSeparated"
 
@@ -29,22 +29,13 @@ _CONTENT_TYPES = {
 }
 
 
-def output_format(sql: str, default_format: str | None) -> str:
+def output_format(statement: StatementFacts, default_format: str | None) -> str:
     """The format named in the query's own ``FORMAT`` clause, else ``default_format``, else TabSeparated."""
-    return named_format(sql) or default_format or DEFAULT_FORMAT
+    return statement.named_format or default_format or DEFAULT_FORMAT
 
 
 def is_streamable(format_name: str) -> bool:
     return format_name.lower() in _STREAMABLE
-
-
-def returns_rows(sql: str) -> bool:
-    """Whether the statement is a SELECT, the only kind chDB streams (DESCRIBE, SHOW and writes are answered whole).
-
-    Leading comments count for nothing: dbt starts every query with one.
-    """
-    first = next(top_level_words(sql.encode()), None)
-    return first is not None and first.text in ("SELECT", "WITH")
 
 
 def content_type(format_name: str) -> str:

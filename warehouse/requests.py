@@ -10,14 +10,8 @@ from starlette.requests import Request
 from warehouse.compression import decoded_body
 from warehouse.config import WarehouseConfig
 from warehouse.engine import QueryContext
-from warehouse.errors import (
-    INTO_OUTFILE_NOT_ALLOWED,
-    NOT_IMPLEMENTED,
-    SYNTAX_ERROR,
-    TOO_MANY_BYTES,
-    WarehouseError,
-)
-from warehouse.statements import InsertStatement, split_insert, writes_server_file
+from warehouse.errors import Code, WarehouseError
+from warehouse.statements import InsertStatement, StatementFacts, read_statement, split_insert
 
 # URL parameters the HTTP interface itself reads; every other one is a setting for the query.
 _INTERFACE_PARAMETERS = frozenset(
@@ -35,6 +29,7 @@ class Statement:
     """A statement to answer; ``sql`` is complete."""
 
     sql: str
+    facts: StatementFacts
 
 
 @dataclass
@@ -61,7 +56,7 @@ async def parse_request(config: WarehouseConfig, request: Request) -> ParsedRequ
     url = request.query_params
     if url.get("decompress") == "1" or url.get("compress") == "1":
         raise WarehouseError.of(
-            NOT_IMPLEMENTED, "ClickHouse block compression (compress/decompress=1) is not served; use Content-Encoding"
+            Code.NOT_IMPLEMENTED, "ClickHouse block compression (compress/decompress=1) is not served; use HTTP's"
         )
     database = request.headers.get("x-clickhouse-database") or url.get("database") or None
     settings = {
@@ -86,7 +81,7 @@ def _session_timeout(config: WarehouseConfig, requested: str | None) -> int:
         return config.session_timeout_s
     if not requested.isdigit() or int(requested) > config.max_session_timeout_s:
         raise WarehouseError.of(
-            SYNTAX_ERROR, f"Invalid session timeout: '{requested}', max is {config.max_session_timeout_s} seconds"
+            Code.SYNTAX_ERROR, f"Invalid session timeout: '{requested}', max is {config.max_session_timeout_s} seconds"
         )
     return int(requested)
 
@@ -117,16 +112,17 @@ async def _work(config: WarehouseConfig, request: Request) -> Statement | Insert
 
 
 def _statement(sql: str) -> Statement:
-    if writes_server_file(sql):
-        raise WarehouseError.of(INTO_OUTFILE_NOT_ALLOWED, "INTO OUTFILE is not allowed")
-    return Statement(sql)
+    facts = read_statement(sql)
+    if facts.writes_server_file:
+        raise WarehouseError.of(Code.INTO_OUTFILE_NOT_ALLOWED, "INTO OUTFILE is not allowed")
+    return Statement(sql, facts)
 
 
 def _text(query: bytes) -> str:
     try:
         return query.decode()
     except UnicodeDecodeError as error:
-        raise WarehouseError.of(SYNTAX_ERROR, f"The query is not valid UTF-8 at byte {error.start}") from None
+        raise WarehouseError.of(Code.SYNTAX_ERROR, f"The query is not valid UTF-8 at byte {error.start}") from None
 
 
 def _limited(config: WarehouseConfig, request: Request) -> AsyncIterator[bytes]:
@@ -148,7 +144,7 @@ async def _counted(config: WarehouseConfig, request: Request) -> AsyncIterator[b
 
 def _too_large(config: WarehouseConfig, size: int) -> WarehouseError:
     return WarehouseError.of(
-        TOO_MANY_BYTES,
+        Code.TOO_MANY_BYTES,
         f"Request body of {size} bytes or more exceeds the warehouse limit of {config.max_body_bytes} bytes "
         "(LAKEHOUSE_WAREHOUSE_MAX_BODY_BYTES)",
     )
@@ -171,5 +167,5 @@ async def _read_all(body: AsyncIterator[bytes], limit: int, already: int) -> byt
     async for chunk in body:
         text += chunk
         if already + len(text) > limit:
-            raise WarehouseError.of(SYNTAX_ERROR, f"Max query size exceeded: the query is over {limit} bytes")
+            raise WarehouseError.of(Code.SYNTAX_ERROR, f"Max query size exceeded: the query is over {limit} bytes")
     return text

@@ -8,10 +8,9 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from chdb.state.sqlitelike import Connection, StreamingInserter, StreamingResult
+from chdb.state.sqlitelike import Connection, StreamingResult
 
-from warehouse.errors import WarehouseError
-from warehouse.formats import is_streamable, returns_rows
+from warehouse.errors import WarehouseError, engine_errors
 
 _READ_AHEAD_CHUNKS = 2
 
@@ -58,20 +57,23 @@ class QueryAnswer:
     planning or in the first block is still an HTTP error with its code.
     """
 
-    def __init__(self, connection: Connection, sql: str, format_name: str, params: dict[str, str]) -> None:
+    def __init__(
+        self, connection: Connection, sql: str, format_name: str, params: dict[str, str], streams: bool
+    ) -> None:
         self.summary = Summary()
         self._pending: deque[bytes] = deque()
         self._stream: StreamingResult | None = None
         try:
-            if is_streamable(format_name) and returns_rows(sql):
-                self._stream = connection.send_query(sql, format_name, params)
-                while len(self._pending) < _READ_AHEAD_CHUNKS and self._stream is not None:
-                    self._fetch()
-            else:
-                self._pending.append(self.summary.add_result(connection.query(sql, format_name, params)))
-        except Exception as error:  # noqa: BLE001 - chDB raises RuntimeError and ChdbError alike
+            with engine_errors():
+                if streams:
+                    self._stream = connection.send_query(sql, format_name, params)
+                    while len(self._pending) < _READ_AHEAD_CHUNKS and self._stream is not None:
+                        self._fetch()
+                else:
+                    self._pending.append(self.summary.add_result(connection.query(sql, format_name, params)))
+        except WarehouseError:
             self.cancel()
-            raise WarehouseError.from_engine(error) from None
+            raise
 
     @property
     def complete(self) -> bool:
@@ -90,10 +92,11 @@ class QueryAnswer:
         if self._stream is None:
             return None
         try:
-            self._fetch()
-        except Exception as error:  # noqa: BLE001
+            with engine_errors():
+                self._fetch()
+        except WarehouseError:
             self.cancel()
-            raise WarehouseError.from_engine(error) from None
+            raise
         return self._pending.popleft() if self._pending else None
 
     def _fetch(self) -> None:
@@ -109,27 +112,3 @@ class QueryAnswer:
         if self._stream is not None:
             stream, self._stream = self._stream, None
             stream.cancel()
-
-
-def open_insert(connection: Connection, statement: str, format_name: str) -> StreamingInserter:
-    try:
-        return connection.send_insert(statement, format_name)
-    except Exception as error:  # noqa: BLE001
-        raise WarehouseError.from_engine(error) from None
-
-
-def append_rows(inserter: StreamingInserter, data: bytes) -> None:
-    try:
-        inserter.append(data)
-    except Exception as error:  # noqa: BLE001
-        inserter.cancel()
-        raise WarehouseError.from_engine(error) from None
-
-
-def finish_insert(inserter: StreamingInserter, summary: Summary) -> None:
-    try:
-        result = inserter.finish()
-    except Exception as error:  # noqa: BLE001
-        raise WarehouseError.from_engine(error) from None
-    summary.written_rows += result.rows_written
-    summary.written_bytes += result.bytes_written

@@ -1,9 +1,10 @@
 """A light lexer over ClickHouse SQL: the words outside quotes and comments, with their offsets.
 
-The engine parses and checks every statement. The server only needs three
-facts from the text: where an INSERT's data begins, which output format a
-query names, and whether it asks to write a server-side file (``INTO
-OUTFILE``), which a server refuses as ClickHouse's own HTTP interface does.
+The engine parses and checks every statement. The server only needs a few
+facts from the text: where an INSERT's data begins, whether a statement is a
+SELECT, which output format it names, and whether it asks to write a
+server-side file (``INTO OUTFILE``), which a server refuses as ClickHouse's
+own HTTP interface does.
 """
 
 from __future__ import annotations
@@ -89,22 +90,32 @@ def split_insert(sql: bytes) -> InsertStatement | None:
     return None
 
 
-def named_format(sql: str) -> str | None:
-    """The format a query's own top-level ``FORMAT`` clause names, if any."""
+@dataclass(frozen=True)
+class StatementFacts:
+    """What the server needs from a statement's text, read in one pass."""
+
+    first_word: str
+    named_format: str | None
+    writes_server_file: bool
+
+    @property
+    def returns_rows(self) -> bool:
+        """A SELECT (leading comments aside: dbt starts every query with one), the only kind chDB streams."""
+        return self.first_word in ("SELECT", "WITH")
+
+
+def read_statement(sql: str) -> StatementFacts:
+    """The first word, the format a top-level ``FORMAT`` clause names, and whether it asks for ``INTO OUTFILE``."""
     encoded = sql.encode()
-    named = None
+    first, named, into_outfile, previous = "", None, False, ""
     words = top_level_words(encoded)
     for word in words:
+        first = first or word.text
+        if previous == "INTO" and word.text == "OUTFILE":
+            into_outfile = True
         if word.text == "FORMAT" and (name := next(words, None)) is not None:
             named = encoded[name.start : name.end].decode()
-    return named
-
-
-def writes_server_file(sql: str) -> bool:
-    """Whether the query asks for ``INTO OUTFILE``: a client-side feature a server must not run."""
-    previous = ""
-    for word in top_level_words(sql.encode()):
-        if previous == "INTO" and word.text == "OUTFILE":
-            return True
+            previous = ""
+            continue
         previous = word.text
-    return False
+    return StatementFacts(first, named, into_outfile)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from warehouse.formats import is_streamable, output_format, returns_rows
-from warehouse.statements import InsertStatement, split_insert, writes_server_file
+from warehouse.formats import is_streamable, output_format
+from warehouse.statements import InsertStatement, read_statement, split_insert
 
 pytestmark = pytest.mark.unit
 
@@ -51,24 +51,30 @@ def test_statements_without_inline_data_are_not_split(text: bytes) -> None:
 
 
 def test_the_querys_own_format_clause_wins_over_default_format() -> None:
-    assert output_format("SELECT 1 FORMAT JSONEachRow;", "CSV") == "JSONEachRow"
-    assert output_format("SELECT 1 FORMAT JSON SETTINGS max_threads = 1", None) == "JSON"
-    assert output_format("SELECT 1", "CSV") == "CSV"
-    assert output_format("SELECT 1", None) == "TabSeparated"
-    assert output_format("SELECT 'FORMAT CSV' FORMAT JSON\n-- a note", None) == "JSON"
-    assert output_format("SELECT 'FORMAT CSV' AS s", "TSV") == "TSV"
+    assert output_format(read_statement("SELECT 1 FORMAT JSONEachRow;"), "CSV") == "JSONEachRow"
+    assert output_format(read_statement("SELECT 1 FORMAT JSON SETTINGS max_threads = 1"), None) == "JSON"
+    assert output_format(read_statement("SELECT 1"), "CSV") == "CSV"
+    assert output_format(read_statement("SELECT 1"), None) == "TabSeparated"
+    assert output_format(read_statement("SELECT 'FORMAT CSV' FORMAT JSON\n-- a note"), None) == "JSON"
+    assert output_format(read_statement("SELECT 'FORMAT CSV' AS s"), "TSV") == "TSV"
 
 
 def test_into_outfile_is_found_outside_strings_only() -> None:
-    assert writes_server_file("SELECT 1 INTO  OUTFILE '/tmp/x'")
-    assert writes_server_file("select 1 into\noutfile 'x' APPEND")
-    assert not writes_server_file("SELECT 'INTO OUTFILE' AS s")
-    assert not writes_server_file("SELECT 1 /* INTO OUTFILE 'x' */")
+    assert read_statement("SELECT 1 INTO  OUTFILE '/tmp/x'").writes_server_file
+    assert read_statement("select 1 into\noutfile 'x' APPEND").writes_server_file
+    assert not read_statement("SELECT 'INTO OUTFILE' AS s").writes_server_file
+    assert not read_statement("SELECT 1 /* INTO OUTFILE 'x' */").writes_server_file
 
 
 def test_only_headerless_row_formats_of_selects_stream() -> None:
     assert is_streamable("Native") and is_streamable("jsoneachrow")
     assert not is_streamable("CSVWithNames") and not is_streamable("Parquet") and not is_streamable("JSON")
-    assert returns_rows("  (SELECT 1)") and returns_rows("WITH 1 AS x SELECT x")
-    assert returns_rows('/* {"app": "dbt"} */ select 1') and returns_rows("-- note\nSELECT 1")
-    assert not returns_rows("DESCRIBE TABLE t") and not returns_rows("INSERT INTO t SELECT 1")
+    assert read_statement("  (SELECT 1)").returns_rows and read_statement("WITH 1 AS x SELECT x").returns_rows
+    assert (
+        read_statement('/* {"app": "dbt"} */ select 1').returns_rows
+        and read_statement("-- note\nSELECT 1").returns_rows
+    )
+    assert (
+        not read_statement("DESCRIBE TABLE t").returns_rows
+        and not read_statement("INSERT INTO t SELECT 1").returns_rows
+    )
