@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 
 from bench.common import Outcome, bench_settings
 from lakehouse.landing.land import land_sources
-from lakehouse.minio_server import free_port
+from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 
 QUERY_FORMAT = "Native"
@@ -115,32 +115,36 @@ def prepare_endpoint(scratch: Path) -> tuple[Any, dict[str, str], str]:
     return process, analytical_queries(settings.lake_uri), settings.lake_uri
 
 
-def _post(url: str, sql: str) -> bytes:
+def _connect(url: str, timeout_s: float = 600) -> http.client.HTTPConnection:
     address = urlsplit(url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=600)
+    return http.client.HTTPConnection(address.hostname or "", address.port, timeout=timeout_s)
+
+
+def _answer_rows(connection: http.client.HTTPConnection, sql: str) -> int:
+    """POST one query, read its whole answer, and return the rows the server says it sent."""
     connection.request("POST", f"/?default_format={QUERY_FORMAT}", body=sql.encode())
     response = connection.getresponse()
     body = response.read()
     if response.status != 200:
         raise RuntimeError(f"warehouse answered {response.status}: {body[:300]!r}")
-    return body
+    return int(json.loads(response.getheader("X-ClickHouse-Summary") or "{}").get("result_rows", 0))
+
+
+def _post(url: str, sql: str) -> int:
+    return _answer_rows(_connect(url), sql)
 
 
 def endpoint_queries(prepared: tuple[Any, dict[str, str], str]) -> Outcome:
     process, queries, _ = prepared
     detail: dict[str, Any] = {}
     rows = 0
-    address = urlsplit(process.url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=600)
+    connection = _connect(process.url)
     for name, sql in queries.items():
         seconds = []
         for _ in range(REPEATS):
             started = time.perf_counter()
-            connection.request("POST", f"/?default_format={QUERY_FORMAT}", body=sql.encode())
-            response = connection.getresponse()
-            response.read()
+            result_rows = _answer_rows(connection, sql)
             seconds.append(time.perf_counter() - started)
-        result_rows = int(json.loads(response.getheader("X-ClickHouse-Summary") or "{}").get("result_rows", 0))
         detail[name] = {"median_s": round(statistics.median(seconds), 3), "rows": result_rows}
         rows += result_rows * REPEATS
     return Outcome(rows, detail)
@@ -157,8 +161,7 @@ def ping_while_busy(url: str, long_sql: str) -> dict[str, float]:
     busy = threading.Thread(target=lambda: [_post(url, long_sql) for _ in range(LONG_QUERY_RUNS)])
     busy.start()
     time.sleep(0.3)
-    address = urlsplit(url)
-    connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=10)
+    connection = _connect(url, timeout_s=10)
     latencies: list[float] = []
     pinging_since = time.perf_counter()
     while busy.is_alive() and len(latencies) < PING_SAMPLES:

@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from lakehouse.processes import terminate
 from lakehouse.settings import Settings
 from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig, WarehouseUser
 
@@ -147,13 +148,7 @@ class WarehouseProcess:
         )
 
     def stop(self, timeout_s: float = 30.0) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        terminate(self.process, timeout_s)
         self.process = None
 
     def __enter__(self) -> WarehouseProcess:

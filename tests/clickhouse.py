@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
 
-from lakehouse.minio_server import free_port
+from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
 

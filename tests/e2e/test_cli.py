@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from lakehouse.minio_server import free_port
+from lakehouse.processes import free_port
 from lakehouse.settings import PROJECT_ROOT
 
 pytestmark = pytest.mark.e2e

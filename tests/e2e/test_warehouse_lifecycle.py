@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from lakehouse.minio_server import free_port
+from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, holder_pid, is_serving
 from tests.clickhouse import connect
