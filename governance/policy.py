@@ -59,6 +59,8 @@ class ColumnRule(BaseModel):
     output: str | None = None
     normalise: Normalisation = Normalisation.NONE
     rule: GeneralisationRule | None = None
+    pseudonymous_key: bool = False
+    """A key that stands for a person without naming them (the provider's household id); tokens always are."""
 
     @model_validator(mode="after")
     def _complete(self) -> ColumnRule:
@@ -129,7 +131,7 @@ class Policy(BaseModel):
         }
 
     def column_classification(self) -> dict[str, dict[str, dict[str, str | bool]]]:
-        """Per silver table and column: classification, treatment and whether it is a pseudonymous token.
+        """Per silver table and column: classification, treatment, and whether it is a pseudonymous token or key.
 
         This is what dbt docs (column ``meta``) and Dagster metadata show downstream.
         """
@@ -139,6 +141,7 @@ class Policy(BaseModel):
                     "classification": rule.classification.value,
                     "treatment": rule.treatment.value,
                     "pseudonymous_token": rule.treatment is Treatment.TOKENISE,
+                    "pseudonymous_key": rule.pseudonymous_key or rule.treatment is Treatment.TOKENISE,
                     "policy_version": str(self.version),
                 }
                 for column, rule in self.silver_columns(table).items()

@@ -58,7 +58,9 @@ def test_the_export_marks_pseudonymous_tokens_under_their_silver_names() -> None
         "classification": "quasi_identifier",
         "treatment": "generalise",
         "pseudonymous_token": False,
-        "policy_version": "1",
+        "pseudonymous_key": False,
+        "policy_version": "2",
     }
+    assert customers["household_id"]["pseudonymous_key"] is True
     assert "first_name" not in customers
     assert "email" not in customers

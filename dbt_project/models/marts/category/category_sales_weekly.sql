@@ -1,0 +1,69 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='insert_overwrite',
+        on_schema_change='append_new_columns',
+        partition_by='week',
+        order_by='(retailer_id, department, product_category, product_type, brand_type, store_id)',
+    )
+}}
+
+with sales_lines as (
+    select
+        week,
+        retailer_id,
+        store_id,
+        department,
+        product_category,
+        product_type,
+        brand_type,
+        household_id,
+        basket_id,
+        item_units as line_item_units,
+        fuel_quantity as line_fuel_quantity,
+        sales_value as line_sales_value,
+        retail_discount + coupon_discount + coupon_match_discount as line_discount_value
+    from {{ ref('fct_sales_lines') }}
+    where {{ weeks_to_build() }}
+),
+
+summed_by_store_and_product_type as (
+    select
+        week,
+        retailer_id,
+        store_id,
+        department,
+        product_category,
+        product_type,
+        brand_type,
+        sum(line_sales_value) as sales_value,
+        sum(line_discount_value) as discount_value,
+        sum(line_item_units) as item_units,
+        sum(line_fuel_quantity) as fuel_quantity,
+        count() as lines,
+        uniqExact(basket_id) as baskets,
+        uniqExact(household_id) as households
+    from sales_lines
+    group by week, retailer_id, store_id, department, product_category, product_type, brand_type
+)
+
+select
+    week,
+    {{ week_start_date('week') }} as week_start_date,
+    retailer_id,
+    store_id,
+    department,
+    product_category,
+    product_type,
+    brand_type,
+    sales_value,
+    discount_value,
+    item_units,
+    fuel_quantity,
+    lines,
+    baskets,
+    households,
+    sales_value / nullIf(
+        sum(sales_value) over (partition by week, store_id, department, product_category), 0
+    ) as share_of_category
+from summed_by_store_and_product_type
