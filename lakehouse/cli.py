@@ -114,6 +114,7 @@ def run(households: HouseholdsOption = None) -> None:
         manifest = land_sources(settings, households=households)
         summary = _ingest(None)
         _serve_the_lake(list(summary.tables))
+        _build_the_marts()
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _fail(error)
     console.print(
@@ -124,8 +125,10 @@ def run(households: HouseholdsOption = None) -> None:
     _print_ingest_totals(summary)
     console.print(
         f"   SQL:      {settings.clickhouse_url} as {settings.analyst_user} (read-only), e.g. "
-        f"curl -u {settings.analyst_user}:<password> '{settings.clickhouse_url}/?query=SELECT+version()'"
+        f"curl -u {settings.analyst_user}:<password> "
+        f"'{settings.clickhouse_url}/?query=SELECT+*+FROM+category.category_performance_weekly+LIMIT+5'"
     )
+    console.print("   marts:    databases category, promotions, loyalty; `lakehouse docs` serves their dbt docs")
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
 
 
@@ -142,6 +145,68 @@ def _serve_the_lake(tables: list[str]) -> None:
         counts = register_silver(settings, tables)
         report.rows = sum(counts.values())
         report.notes.append(f"silver.<table> for {len(counts)} tables; {settings.analyst_user} reads them")
+
+
+def _build_the_marts() -> None:
+    from lakehouse.dbt import build_marts
+
+    with stage("building the marts with dbt (models, tests, reconciliations)") as report:
+        build = build_marts(get_settings())
+        report.notes.append(f"{build.passed:,} of {build.nodes:,} nodes passed, {build.warned} warned; log {build.log}")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def dbt(context: typer.Context) -> None:
+    """Run dbt in dbt_project/ against the platform's warehouse and lake, e.g. `lakehouse dbt build -s marts`."""
+    from lakehouse.dbt import dbt_command
+
+    raise typer.Exit(dbt_command(get_settings(), *context.args).returncode)
+
+
+@app.command()
+def docs(
+    port: Annotated[int, typer.Option(help="Port on 127.0.0.1 to serve the docs on.")] = 8080,
+    serve: Annotated[bool, typer.Option(help="Serve the site after building it.")] = True,
+) -> None:
+    """Build the dbt docs (every model and column, lineage, PII classification) and serve them locally."""
+    from lakehouse.dbt import dbt_command, dbt_target_path
+
+    settings = get_settings()
+    with stage("generating dbt docs (dbt docs generate)") as report:
+        generated = dbt_command(settings, "docs", "generate", capture=True)
+        if generated.returncode != 0:
+            _fail(RuntimeError(f"dbt docs generate failed: {_last_error_line(generated.stdout)}"))
+        report.notes.append(f"site: {dbt_target_path(settings) / 'index.html'}")
+    if not serve:
+        return
+    console.print(f"serving dbt docs on http://127.0.0.1:{port} (Ctrl-C stops it)")
+    dbt_command(settings, "docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser")
+
+
+def _last_error_line(output: str) -> str:
+    errors = [line.strip() for line in output.splitlines() if "Error" in line or "error" in line]
+    return errors[-1] if errors else "see the dbt log under data/logs/dbt"
+
+
+@app.command("dbt-classify")
+def dbt_classify(
+    check: Annotated[bool, typer.Option(help="Only report differences; exit 1 if there are any.")] = False,
+) -> None:
+    """Write the PII policy's classification into dbt column meta (sources and models), or check it is there."""
+    from governance.policy import default_policy
+    from lakehouse.dbt import DBT_PROJECT_DIR
+    from lakehouse.dbt_classification import sync_classification
+
+    sync = sync_classification(DBT_PROJECT_DIR, default_policy(), write=not check)
+    for difference in sync.differences:
+        console.print(f"   {difference}", markup=False)
+    if check and sync.differences:
+        console.print(
+            f"[bold red]FAIL[/] {len(sync.differences)} columns differ from the policy; run `lakehouse dbt-classify`"
+        )
+        raise typer.Exit(1)
+    version = default_policy().version
+    console.print(f"ok dbt column meta matches policy version {version} ({len(sync.files_changed)} files rewritten)")
 
 
 @app.command("quality-docs")

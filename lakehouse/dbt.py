@@ -8,10 +8,14 @@ cluster; this module fills them from the settings.
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from lakehouse.progress import node_progress
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -49,3 +53,55 @@ def dbt_command(settings: Settings, *arguments: str, capture: bool = False) -> s
         text=True,
         check=False,
     )
+
+
+NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+FIRST_FAILURE = re.compile(r"^\S+\s+((?:Failure|Database Error|Compilation Error|Runtime Error|Error) in .*)$")
+
+
+class DbtBuildError(RuntimeError):
+    """``dbt build`` failed: the first failing node in one line, and where the full output is."""
+
+
+@dataclass
+class DbtBuild:
+    """What a finished ``dbt build`` did, from its summary line."""
+
+    nodes: int = 0
+    passed: int = 0
+    warned: int = 0
+    log: Path = field(default_factory=Path)
+
+
+def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
+    """``dbt build`` with a progress bar over its nodes; the full output goes to a log under data/logs."""
+    log = settings.data_dir / "logs" / f"dbt-build-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    build = DbtBuild(log=log)
+    failure = ""
+    with (
+        log.open("w") as output,
+        subprocess.Popen(
+            [str(Path(sys.executable).with_name("dbt")), "build", *arguments],
+            cwd=DBT_PROJECT_DIR,
+            env={**os.environ, **dbt_environment(settings)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        ) as process,
+        node_progress("dbt build") as advance,
+    ):
+        assert process.stdout is not None
+        for line in process.stdout:
+            output.write(line)
+            if done := NODE_DONE.match(line):
+                build.nodes = int(done[2])
+                build.passed += done[3] in ("OK", "PASS")
+                build.warned += done[3] == "WARN"
+                advance(int(done[1]), build.nodes)
+            elif not failure and (failed := FIRST_FAILURE.match(line.rstrip())):
+                failure = failed[1]
+    if process.returncode != 0:
+        reason = failure or "dbt exited with an error before building"
+        raise DbtBuildError(f"dbt build failed: {reason} (full output: {log})")
+    return build

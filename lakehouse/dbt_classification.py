@@ -97,7 +97,9 @@ def _sync_source_tables(document: dict[str, Any], policy: Policy, where: str, sy
     return changed
 
 
-def _sync_models(document: dict[str, Any], by_name: dict[str, ColumnMeta], where: str, sync: ClassificationSync) -> bool:
+def _sync_models(
+    document: dict[str, Any], by_name: dict[str, ColumnMeta], where: str, sync: ClassificationSync
+) -> bool:
     changed = False
     for model in document.get("models", []):
         for column in model.get("columns", []):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
@@ -60,3 +60,15 @@ def track(items: Iterable[T], description: str, total: int) -> Iterator[T]:
         for item in items:
             yield item
             progress.advance(task)
+
+
+@contextmanager
+def node_progress(description: str) -> Iterator[Callable[[int, int], None]]:
+    """A progress bar moved by ``advance(done, total)`` for work that learns its total as it goes."""
+    if not console.is_terminal:
+        yield lambda done, total: None
+        return
+    columns = (TextColumn("   {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task(description, total=None)
+        yield lambda done, total: progress.update(task, completed=done, total=total)
