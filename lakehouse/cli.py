@@ -169,7 +169,7 @@ def docs(
     serve: Annotated[bool, typer.Option(help="Serve the site after building it.")] = True,
 ) -> None:
     """Build the dbt docs (every model and column, lineage, PII classification) and serve them locally."""
-    from lakehouse.dbt import dbt_command, dbt_target_path
+    from lakehouse.dbt import dbt_command, dbt_target_path, docs_server
 
     settings = get_settings()
     with stage("generating dbt docs (dbt docs generate)") as report:
@@ -179,8 +179,12 @@ def docs(
         report.notes.append(f"site: {dbt_target_path(settings) / 'index.html'}")
     if not serve:
         return
-    console.print(f"serving dbt docs on http://127.0.0.1:{port} (Ctrl-C stops it)")
-    dbt_command(settings, "docs", "serve", "--host", "127.0.0.1", "--port", str(port), "--no-browser")
+    with docs_server(settings, port) as server:
+        console.print(f"serving dbt docs on http://127.0.0.1:{port} (Ctrl-C stops it)")
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            console.print("stopped")
 
 
 def _last_error_line(output: str) -> str:

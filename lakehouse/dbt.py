@@ -7,13 +7,16 @@ cluster; this module fills them from the settings.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import subprocess
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
 from lakehouse.progress import node_progress
 from lakehouse.settings import PROJECT_ROOT, Settings
@@ -56,7 +59,8 @@ def dbt_command(settings: Settings, *arguments: str, capture: bool = False) -> s
 
 
 NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
-FIRST_FAILURE = re.compile(r"^\S+\s+((?:Failure|Database Error|Compilation Error|Runtime Error|Error) in .*)$")
+FAILURE = re.compile(r"^\S+\s+((?:Failure|Database Error|Compilation Error|Runtime Error|Error) in .*)$")
+FAILURE_DETAIL = re.compile(r"(DB::Exception: .*?)(?: \(version|\(for url|$)|(Got \d+ results?.*)$")
 
 
 class DbtBuildError(RuntimeError):
@@ -78,7 +82,7 @@ def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
     log = settings.data_dir / "logs" / f"dbt-build-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     build = DbtBuild(log=log)
-    failure = ""
+    failure: list[str] = []
     with (
         log.open("w") as output,
         subprocess.Popen(
@@ -99,9 +103,22 @@ def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
                 build.passed += done[3] in ("OK", "PASS")
                 build.warned += done[3] == "WARN"
                 advance(int(done[1]), build.nodes)
-            elif not failure and (failed := FIRST_FAILURE.match(line.rstrip())):
-                failure = failed[1]
+            elif not failure and (failed := FAILURE.match(line.rstrip())):
+                failure.append(failed[1])
+            elif len(failure) == 1 and (detail := FAILURE_DETAIL.search(line.strip())):
+                failure.append((detail[1] or detail[2]).strip())
     if process.returncode != 0:
-        reason = failure or "dbt exited with an error before building"
+        reason = ": ".join(failure) or "dbt exited with an error before building"
         raise DbtBuildError(f"dbt build failed: {reason} (full output: {log})")
     return build
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        """Requests for the docs' assets are not news."""
+
+
+def docs_server(settings: Settings, port: int, host: str = "127.0.0.1") -> ThreadingHTTPServer:
+    """An HTTP server for the generated docs site (it fetches manifest and catalog, so a file URL will not do)."""
+    handler = functools.partial(_QuietHandler, directory=str(dbt_target_path(settings)))
+    return ThreadingHTTPServer((host, port), handler)

@@ -47,7 +47,7 @@ def test_department_sales_of_a_week_equal_the_landing_files(
             [week],
         ).fetchall()
     )
-    marts_figures = dict(
+    rows = (
         connect(warehouse)
         .query(
             "SELECT department, round(sum(sales_value), 2) FROM category.category_sales_weekly "
@@ -56,6 +56,7 @@ def test_department_sales_of_a_week_equal_the_landing_files(
         )
         .result_rows
     )
+    marts_figures = {str(department): float(sales) for department, sales in rows}
     assert len(expected) > 5
     assert marts_figures == expected
 
