@@ -14,6 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from bench.common import Outcome, Stage, bench_settings
+from bench.dbt_marts import dbt_build_full, dbt_run_marts, duckdb_marts, prepare_duckdb, prepare_warehouse
 from bench.warehouse import (
     endpoint_queries,
     in_process_queries,
@@ -179,6 +180,9 @@ STAGES: dict[str, Stage] = {
     "warehouse_in_process": Stage(prepare_in_process, in_process_queries, "4 queries on silver x3, chDB in-process"),
     "warehouse_endpoint": Stage(prepare_endpoint, endpoint_queries, "the same queries over the HTTP endpoint"),
     "warehouse_ping_busy": Stage(prepare_endpoint, ping_during_long_query, "/ping during a long query; rows = pings"),
+    "marts_duckdb": Stage(prepare_duckdb, duckdb_marts, "the marts' SQL in DuckDB over silver Parquet"),
+    "marts_dbt_run": Stage(prepare_warehouse, dbt_run_marts, "dbt run --full-refresh: the marts only"),
+    "marts_dbt_build": Stage(prepare_warehouse, dbt_build_full, "dbt build --full-refresh: marts + 157 tests"),
 }
 
 BASELINES: dict[str, str] = {
@@ -186,4 +190,6 @@ BASELINES: dict[str, str] = {
     "customers_policy": "customers_delta_copy",
     "lake_ingest_full": "lake_pyarrow_baseline",
     "warehouse_endpoint": "warehouse_in_process",
+    "marts_dbt_run": "marts_duckdb",
+    "marts_dbt_build": "marts_duckdb",
 }

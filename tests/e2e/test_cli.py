@@ -48,6 +48,8 @@ def test_run_lands_and_ingests_reporting_each_stage_and_where_to_look(
     assert f"silver: {data_dir / 'lake'}/silver/<table>" in result.stdout
     assert f"ok starting the warehouse on {WAREHOUSE_URL}" in result.stdout
     assert "ok registering silver in the warehouse (" in result.stdout
+    assert "ok building the marts with dbt (models, tests, reconciliations)" in result.stdout
+    assert "marts:    databases category, promotions, loyalty; `lakehouse docs` serves their dbt docs" in result.stdout
     assert f"SQL:      {WAREHOUSE_URL} as analyst (read-only)" in result.stdout
     assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()
 
