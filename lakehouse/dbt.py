@@ -36,6 +36,7 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
         "CLICKHOUSE_USER": settings.clickhouse_user,
         "CLICKHOUSE_PASSWORD": settings.clickhouse_password.get_secret_value(),
         "LAKEHOUSE_LAKE_URI": settings.lake_uri,
+        "LAKEHOUSE_LAKE_NAMED_COLLECTION": settings.lake_named_collection,
         "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
         "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
         "DBT_TARGET_PATH": str(dbt_target_path(settings)),

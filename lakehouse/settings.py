@@ -49,6 +49,11 @@ class Settings(BaseSettings):
         default=None, description="chDB's data folder for the embedded warehouse; defaults to <data_dir>/warehouse."
     )
     warehouse_host: str = "127.0.0.1"
+    lake_named_collection: str = Field(
+        default="lake",
+        pattern=r"^[A-Za-z_][A-Za-z0-9_]*$",
+        description="ClickHouse named collection with the S3 lake's URL and keys; the embedded warehouse makes `lake`.",
+    )
     warehouse_max_body_bytes: int = Field(default=1 << 30, ge=1024, description="Largest request body it accepts.")
     warehouse_query_nice: int = Field(
         default=10, ge=0, le=19, description="Nice value of query threads; the HTTP loop stays at 0 and answers first."

@@ -41,6 +41,7 @@ def warehouse_config(settings: Settings, port: int | None = None, data_path: Pat
             s3_endpoint=settings.s3_endpoint,
             access_key=settings.s3_access_key,
             secret_key=settings.s3_secret_key.get_secret_value(),
+            named_collection=settings.lake_named_collection,
         ),
         host=settings.warehouse_host,
         port=port or settings.clickhouse_port,

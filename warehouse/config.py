@@ -25,6 +25,8 @@ class LakeAccess:
     s3_endpoint: str = ""
     access_key: str = ""
     secret_key: str = ""
+    named_collection: str = "lake"
+    """The ClickHouse named collection that holds an S3 lake's URL and keys."""
 
     @property
     def is_s3(self) -> bool:
@@ -42,7 +44,7 @@ class LakeAccess:
     def table_engine(self, zone: str, table: str) -> str:
         """The ClickHouse table engine that reads ``<zone>/<table>`` of this lake, with no keys in it."""
         if self.is_s3:
-            return f"DeltaLake(lake, filename = '{zone}/{table}/')"
+            return f"DeltaLake({self.named_collection}, filename = '{zone}/{table}/')"
         return f"DeltaLakeLocal('{self.root.rstrip('/')}/{zone}/{table}')"
 
 

@@ -64,9 +64,9 @@ def refuse_exposed_defaults(config: WarehouseConfig) -> None:
 def open_lake(engine: Engine, lake: LakeAccess) -> None:
     """Make the lake readable by the admin without credentials in any SQL text.
 
-    On S3 the keys sit in a named collection ``lake`` whose URL and keys cannot
-    be overridden, so ``DeltaLake(lake, filename = 'silver/<table>/')`` reaches
-    only this lake. A local lake is read with ``DeltaLakeLocal('<absolute
+    On S3 the keys sit in a named collection (``lake`` by default) whose URL and
+    keys cannot be overridden, so ``DeltaLake(lake, filename = 'silver/<table>/')``
+    reaches only this lake. A local lake is read with ``DeltaLakeLocal('<absolute
     path>')``: chDB reads local Delta tables only below its working folder, so
     the server runs in the lake folder. Analysts (``readonly=1``) may not use
     table functions at all; they read the tables the pipeline registers.
@@ -75,10 +75,10 @@ def open_lake(engine: Engine, lake: LakeAccess) -> None:
         Path(lake.root).mkdir(parents=True, exist_ok=True)
         os.chdir(lake.root)
         return
-    engine.run_admin("DROP NAMED COLLECTION IF EXISTS lake")
+    engine.run_admin(f"DROP NAMED COLLECTION IF EXISTS {lake.named_collection}")
     try:
         engine.run_admin(
-            "CREATE NAMED COLLECTION lake AS "
+            f"CREATE NAMED COLLECTION {lake.named_collection} AS "
             f"url = {quote_literal(lake.http_url)} NOT OVERRIDABLE, "
             f"access_key_id = {quote_literal(lake.access_key)} NOT OVERRIDABLE, "
             f"secret_access_key = {quote_literal(lake.secret_key)} NOT OVERRIDABLE"
