@@ -152,7 +152,10 @@ def _build_the_marts() -> None:
 
     with stage("building the marts with dbt (models, tests, reconciliations)") as report:
         build = build_marts(get_settings())
-        report.notes.append(f"{build.passed:,} of {build.nodes:,} nodes passed, {build.warned} warned; log {build.log}")
+        report.notes.append(
+            f"{build.passed:,} of {build.nodes:,} nodes passed, {build.warned} warned, "
+            f"{build.no_op} exposures declared; log {build.log}"
+        )
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -59,7 +59,7 @@ def dbt_command(settings: Settings, *arguments: str, capture: bool = False) -> s
     )
 
 
-NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP)\b")
+NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
 FAILURE = re.compile(r"^\S+\s+((?:Failure|Database Error|Compilation Error|Runtime Error|Error) in .*)$")
 FAILURE_DETAIL = re.compile(r"(DB::Exception: .*?)(?: \(version|\(for url|$)|(Got \d+ results?.*)$")
 
@@ -75,7 +75,13 @@ class DbtBuild:
     nodes: int = 0
     passed: int = 0
     warned: int = 0
+    no_op: int = 0
+    """Nodes with nothing to run, such as exposures."""
     log: Path = field(default_factory=Path)
+
+    @property
+    def all_passed(self) -> bool:
+        return self.nodes > 0 and self.passed + self.no_op == self.nodes
 
 
 def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
@@ -103,6 +109,7 @@ def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
                 build.nodes = int(done[2])
                 build.passed += done[3] in ("OK", "PASS")
                 build.warned += done[3] == "WARN"
+                build.no_op += done[3] == "NO-OP"
                 advance(int(done[1]), build.nodes)
             elif not failure and (failed := FAILURE.match(line.rstrip())):
                 failure.append(failed[1])
