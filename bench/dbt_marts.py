@@ -9,17 +9,15 @@ contract and reconciliation, which the DuckDB side does not do.
 
 from __future__ import annotations
 
-import atexit
 import json
 from pathlib import Path
 from typing import Any
 
 from bench.common import Outcome
-from bench.warehouse import prepare_silver
+from bench.warehouse import prepare_silver, start_scratch_warehouse
 from lakehouse.dbt import build_marts, dbt_command, dbt_target_path
-from lakehouse.processes import free_port
 from lakehouse.settings import Settings
-from lakehouse.warehouse import WarehouseProcess, warehouse_client
+from lakehouse.warehouse import warehouse_client
 
 DUCKDB_SQL = Path(__file__).with_name("duckdb_marts.sql")
 SILVER_TABLES = (
@@ -37,18 +35,9 @@ MART_DATABASES = ("category", "promotions", "loyalty", "intermediate")
 
 
 def prepare_warehouse(scratch: Path) -> Settings:
-    """The full silver lake and a fresh warehouse on a free port, with no marts in it yet."""
-    shared = prepare_silver(scratch)
-    settings = shared.model_copy(
-        update={
-            "warehouse_data_path": scratch / "warehouse",
-            "clickhouse_url": f"http://127.0.0.1:{free_port()}",
-            "data_dir": scratch,
-        }
-    )
-    process = WarehouseProcess(settings, log_path=scratch / "warehouse.log").start()
-    atexit.register(process.stop)
-    return settings
+    """The full silver lake and a fresh warehouse with no marts in it yet; dbt's target and logs in scratch."""
+    process = start_scratch_warehouse(prepare_silver(scratch), scratch)
+    return process.settings.model_copy(update={"data_dir": scratch})
 
 
 def _mart_rows(settings: Settings) -> dict[str, int]:

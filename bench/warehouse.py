@@ -23,6 +23,7 @@ from bench.common import Outcome, bench_settings
 from lakehouse.landing.land import land_sources
 from lakehouse.processes import free_port
 from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseProcess
 
 QUERY_FORMAT = "Native"
 PING_SAMPLES = 5000
@@ -102,17 +103,20 @@ def in_process_queries(prepared: tuple[Any, dict[str, str]]) -> Outcome:
     return Outcome(rows, detail)
 
 
-def prepare_endpoint(scratch: Path) -> tuple[Any, dict[str, str], str]:
-    from lakehouse.warehouse import WarehouseProcess
-
-    shared = prepare_silver(scratch)
+def start_scratch_warehouse(shared: Settings, scratch: Path) -> WarehouseProcess:
+    """A fresh warehouse on a free port over the shared lake, with its data and log in the scratch folder."""
     settings = shared.model_copy(
         update={"warehouse_data_path": scratch / "warehouse", "clickhouse_url": f"http://127.0.0.1:{free_port()}"}
     )
     process = WarehouseProcess(settings, log_path=scratch / "warehouse.log").start()
     atexit.register(process.stop)
+    return process
+
+
+def prepare_endpoint(scratch: Path) -> tuple[Any, dict[str, str], str]:
+    process = start_scratch_warehouse(prepare_silver(scratch), scratch)
     _post(process.url, "SELECT 1")
-    return process, analytical_queries(settings.lake_uri), settings.lake_uri
+    return process, analytical_queries(process.settings.lake_uri), process.settings.lake_uri
 
 
 def _connect(url: str, timeout_s: float = 600) -> http.client.HTTPConnection:

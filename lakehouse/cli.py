@@ -172,13 +172,13 @@ def docs(
     serve: Annotated[bool, typer.Option(help="Serve the site after building it.")] = True,
 ) -> None:
     """Build the dbt docs (every model and column, lineage, PII classification) and serve them locally."""
-    from lakehouse.dbt import dbt_command, dbt_target_path, docs_server
+    from lakehouse.dbt import dbt_command, dbt_target_path, docs_server, failure_reason
 
     settings = get_settings()
     with stage("generating dbt docs (dbt docs generate)") as report:
         generated = dbt_command(settings, "docs", "generate", capture=True)
         if generated.returncode != 0:
-            _fail(RuntimeError(f"dbt docs generate failed: {_last_error_line(generated.stdout)}"))
+            _fail(RuntimeError(f"dbt docs generate failed: {failure_reason(generated.stdout.splitlines())}"))
         report.notes.append(f"site: {dbt_target_path(settings) / 'index.html'}")
     if not serve:
         return
@@ -188,11 +188,6 @@ def docs(
             server.serve_forever()
         except KeyboardInterrupt:
             console.print("stopped")
-
-
-def _last_error_line(output: str) -> str:
-    errors = [line.strip() for line in output.splitlines() if "Error" in line or "error" in line]
-    return errors[-1] if errors else "see the dbt log under data/logs/dbt"
 
 
 @app.command("dbt-classify")

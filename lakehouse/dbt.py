@@ -12,6 +12,7 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -47,21 +48,42 @@ def dbt_environment(settings: Settings) -> dict[str, str]:
     }
 
 
+def _dbt_invocation(settings: Settings, arguments: tuple[str, ...]) -> dict[str, Any]:
+    """What every dbt child process gets: the venv's dbt, the project folder and the platform's environment."""
+    return {
+        "args": [str(Path(sys.executable).with_name("dbt")), *arguments],
+        "cwd": DBT_PROJECT_DIR,
+        "env": {**os.environ, **dbt_environment(settings)},
+        "text": True,
+    }
+
+
 def dbt_command(settings: Settings, *arguments: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
     """Run ``dbt <arguments>`` in the project with the platform's environment; dbt prints its own progress."""
-    return subprocess.run(
-        [str(Path(sys.executable).with_name("dbt")), *arguments],
-        cwd=DBT_PROJECT_DIR,
-        env={**os.environ, **dbt_environment(settings)},
-        capture_output=capture,
-        text=True,
-        check=False,
-    )
+    return subprocess.run(**_dbt_invocation(settings, arguments), capture_output=capture, check=False)
 
 
 NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
-FAILURE = re.compile(r"^\S+\s+((?:Failure|Database Error|Compilation Error|Runtime Error|Error) in .*)$")
+FAILURE = re.compile(r"^(?:\d\d:\d\d:\d\d\s+)?((?:Failure|\w+ Error|Error) in .*)$")
 FAILURE_DETAIL = re.compile(r"(DB::Exception: .*?)(?: \(version|\(for url|$)|(Got \d+ results?.*)$")
+
+
+def failure_reason(output: Iterable[str]) -> str:
+    """dbt's first failing node and the engine's message for it, in one line, from dbt's output."""
+    failure: list[str] = []
+    after_encountered = ""
+    lines = iter(output)
+    for line in lines:
+        if not failure and (failed := FAILURE.match(line.rstrip())):
+            failure.append(failed[1])
+        elif failure and (detail := FAILURE_DETAIL.search(line.strip())):
+            failure.append((detail[1] or detail[2]).strip())
+            break
+        elif line.rstrip().endswith("Encountered an error:") and not after_encountered:
+            after_encountered = next(lines, "").strip()
+            if failed := FAILURE.match(after_encountered):
+                failure.append(failed[1])
+    return ": ".join(failure) or after_encountered or "dbt exited with an error before running any node"
 
 
 class DbtBuildError(RuntimeError):
@@ -70,7 +92,7 @@ class DbtBuildError(RuntimeError):
 
 @dataclass
 class DbtBuild:
-    """What a finished ``dbt build`` did, from its summary line."""
+    """What a finished ``dbt build`` did, counted from its per-node result lines."""
 
     nodes: int = 0
     passed: int = 0
@@ -89,16 +111,10 @@ def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
     log = settings.data_dir / "logs" / f"dbt-build-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
     build = DbtBuild(log=log)
-    failure: list[str] = []
     with (
         log.open("w") as output,
         subprocess.Popen(
-            [str(Path(sys.executable).with_name("dbt")), "build", *arguments],
-            cwd=DBT_PROJECT_DIR,
-            env={**os.environ, **dbt_environment(settings)},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
+            **_dbt_invocation(settings, ("build", *arguments)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
         ) as process,
         node_progress("dbt build") as advance,
     ):
@@ -111,13 +127,9 @@ def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
                 build.warned += done[3] == "WARN"
                 build.no_op += done[3] == "NO-OP"
                 advance(int(done[1]), build.nodes)
-            elif not failure and (failed := FAILURE.match(line.rstrip())):
-                failure.append(failed[1])
-            elif len(failure) == 1 and (detail := FAILURE_DETAIL.search(line.strip())):
-                failure.append((detail[1] or detail[2]).strip())
     if process.returncode != 0:
-        reason = ": ".join(failure) or "dbt exited with an error before building"
-        raise DbtBuildError(f"dbt build failed: {reason} (full output: {log})")
+        with log.open() as output_again:
+            raise DbtBuildError(f"dbt build failed: {failure_reason(output_again)} (full output: {log})")
     return build
 
 

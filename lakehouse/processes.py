@@ -1,9 +1,11 @@
-"""Helpers for the servers the platform starts as child processes on loopback (MinIO, the warehouse)."""
+"""Helpers for the servers the platform starts as child processes on loopback (MinIO, the warehouse, docs)."""
 
 from __future__ import annotations
 
 import socket
 import subprocess
+import urllib.error
+import urllib.request
 
 
 def free_port() -> int:
@@ -23,3 +25,12 @@ def terminate(process: subprocess.Popen[bytes] | None, timeout_s: float) -> None
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def answers(url: str, timeout_s: float = 1.0) -> bool:
+    """Whether a GET of ``url`` gets 200: how a started server is known to be ready."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as answer:
+            return bool(answer.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False

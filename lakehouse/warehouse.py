@@ -12,15 +12,13 @@ import signal
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from lakehouse.processes import terminate
+from lakehouse.processes import answers, terminate
 from lakehouse.settings import Settings
 from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig, WarehouseUser
 
@@ -87,11 +85,7 @@ def is_embedded(settings: Settings) -> bool:
 
 
 def is_serving(url: str, timeout_s: float = 1.0) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url.rstrip('/')}/ping", timeout=timeout_s) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
+    return answers(f"{url.rstrip('/')}/ping", timeout_s)
 
 
 def holder_pid(data_path: Path) -> int | None:

@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,20 +14,12 @@ from typing import Any
 import pytest
 
 from lakehouse.dbt import DbtBuild, dbt_target_path
-from lakehouse.processes import free_port, terminate
+from lakehouse.processes import answers, free_port, terminate
 from lakehouse.warehouse import WarehouseProcess
 from tests.browser import chromium
 from tests.integration.dbt_project.test_dbt_build import MARTS
 
 pytestmark = pytest.mark.integration
-
-
-def _answers(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=1) as answer:
-            return bool(answer.status == 200)
-    except (urllib.error.URLError, OSError):
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +30,7 @@ def docs_site(marts: DbtBuild, warehouse: WarehouseProcess) -> Iterator[str]:
     command = [str(Path(sys.executable).with_name("lakehouse")), "docs", "--port", str(port)]
     process = subprocess.Popen(command, env={**os.environ, **warehouse.settings.as_environment()})
     deadline = time.monotonic() + 120
-    while not _answers(f"{url}/catalog.json"):
+    while not answers(f"{url}/catalog.json"):
         assert process.poll() is None, "lakehouse docs exited before serving"
         assert time.monotonic() < deadline, "lakehouse docs did not serve within 120 s"
         time.sleep(0.5)
