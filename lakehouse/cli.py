@@ -134,13 +134,12 @@ def run(households: HouseholdsOption = None) -> None:
 
 def _serve_the_lake(tables: list[str]) -> None:
     """Start the embedded warehouse unless CLICKHOUSE_URL already answers, and register silver in it."""
-    from lakehouse.warehouse import WarehouseProcess, is_embedded, is_serving, register_silver
+    from lakehouse.warehouse import ensure_warehouse, register_silver
 
     settings = get_settings()
-    if is_embedded(settings) and not is_serving(settings.clickhouse_url):
-        with stage(f"starting the warehouse on {settings.clickhouse_url}") as report:
-            WarehouseProcess(settings, detach=True).start()
-            report.notes.append(f"data {settings.warehouse_data_path}; stop it with `lakehouse warehouse stop`")
+    with stage(f"reaching the warehouse at {settings.clickhouse_url}") as report:
+        if ensure_warehouse(settings) is not None:
+            report.notes.append(f"started it: data {settings.warehouse_data_path}; `lakehouse warehouse stop` stops it")
     with stage("registering silver in the warehouse") as report:
         counts = register_silver(settings, tables)
         report.rows = sum(counts.values())

@@ -23,11 +23,30 @@ from lakehouse.progress import node_progress
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
 
 
 def dbt_target_path(settings: Settings) -> Path:
     """Where dbt writes manifest, run results and the docs site: under the data folder, not in the repo."""
     return settings.data_dir / "dbt" / "target"
+
+
+def dbt_manifest(settings: Settings) -> Path:
+    """The project's ``manifest.json`` for the orchestrator, parsed again when any project file is newer.
+
+    It lives in its own folder so that a ``dbt build`` run from the command line
+    never rewrites it while Dagster reads it. Parsing needs no warehouse.
+    """
+    target = settings.data_dir / "dbt" / "dagster"
+    manifest = target / "manifest.json"
+    sources = [path for path in DBT_PROJECT_DIR.rglob("*") if path.is_file() and path.suffix in PROJECT_SUFFIXES]
+    if manifest.exists() and manifest.stat().st_mtime >= max(path.stat().st_mtime for path in sources):
+        return manifest
+    parsed = dbt_command(settings, "parse", "--target-path", str(target), capture=True)
+    if parsed.returncode != 0:
+        reason = failure_reason(parsed.stdout.splitlines())
+        raise DbtBuildError(f"dbt parse failed: {reason} (project {DBT_PROJECT_DIR})")
+    return manifest
 
 
 def dbt_environment(settings: Settings) -> dict[str, str]:

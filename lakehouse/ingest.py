@@ -12,14 +12,18 @@ from datetime import UTC, datetime
 import pyarrow.parquet as pq
 from pyarrow import fs
 from pyspark.sql import SparkSession
+from pyspark.sql.functions import col
 
 from governance.policy import default_policy
+from lakehouse.landing.land import week_of_path
 from lakehouse.landing.storage import LandingStore, landing_store
 from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
+from spark_jobs.delta_io import table_exists
 from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
 from spark_jobs.landing_files import LandingFile
+from spark_jobs.quality import GateResult, run_gate
 from spark_jobs.tables import TABLES, TableSpec
 
 READ_CHUNK = 8 * 2**20
@@ -82,30 +86,59 @@ class IngestSummary:
         return sum(report.rows_written for report in self.tables.values())
 
 
+def ingest_one_table(
+    spark: SparkSession,
+    settings: Settings,
+    name: str,
+    weeks: range | None = None,
+    ingested_at: datetime | None = None,
+) -> TableReport:
+    """Ingest one table's new landing files, only those of ``weeks`` when given, printing what it did."""
+    spec = TABLES[name]
+    files = landing_files(landing_store(settings), spec)
+    if weeks is not None:
+        files = [file for file in files if week_of_path(file.relative_path) in weeks]
+    privacy = PolicyContext(default_policy(), tokenisation_key(settings), settings.presidio_model)
+    when = ingested_at or datetime.now(UTC).replace(tzinfo=None)
+    scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
+    with stage(f"ingesting {name} (bronze, silver{scope})") as line:
+        report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when)
+        line.add(rows=report.rows_in, files=report.files_new)
+        if report.files_new == 0:
+            line.notes.append(f"no new files ({report.files_seen} already ingested)")
+        else:
+            line.notes.append(
+                f"accepted {report.rows_accepted:,}, quarantined {report.rows_quarantined:,}, "
+                f"wrote {report.rows_written:,} silver rows (version {report.silver_version})"
+            )
+        for rule, count in sorted(report.by_rule.items(), key=lambda item: -item[1]):
+            line.notes.append(f"quarantine: {count:,} rows: {rule}")
+        for source_file, reason in report.unreadable.items():
+            line.notes.append(f"not ingested: {source_file}: {reason}")
+    return report
+
+
 def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None = None) -> IngestSummary:
     """Ingest the named tables (all by default) in dependency order, printing a line per table."""
-    store = landing_store(settings)
-    layout = lake_layout(settings)
-    policy = default_policy()
-    privacy = PolicyContext(policy, tokenisation_key(settings), settings.presidio_model)
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
-    reports: dict[str, TableReport] = {}
-    for name, spec in TABLES.items():
-        if tables is not None and name not in tables:
-            continue
-        with stage(f"ingesting {name} (bronze, silver)") as line:
-            report = ingest_table(spark, layout, spec, landing_files(store, spec), privacy, ingested_at)
-            line.add(rows=report.rows_in, files=report.files_new)
-            if report.files_new == 0:
-                line.notes.append(f"no new files ({report.files_seen} already ingested)")
-            else:
-                line.notes.append(
-                    f"accepted {report.rows_accepted:,}, quarantined {report.rows_quarantined:,}, "
-                    f"wrote {report.rows_written:,} silver rows (version {report.silver_version})"
-                )
-            for rule, count in sorted(report.by_rule.items(), key=lambda item: -item[1]):
-                line.notes.append(f"quarantine: {count:,} rows: {rule}")
-            for source_file, reason in report.unreadable.items():
-                line.notes.append(f"not ingested: {source_file}: {reason}")
-        reports[name] = report
+    reports = {
+        name: ingest_one_table(spark, settings, name, ingested_at=ingested_at)
+        for name in TABLES
+        if tables is None or name in tables
+    }
     return IngestSummary(reports)
+
+
+def validate_silver(
+    spark: SparkSession, settings: Settings, name: str, weeks: range | None = None
+) -> GateResult | None:
+    """Run the table's GX suite on silver as it stands (the rows of ``weeks`` when given); None before silver exists."""
+    spec = TABLES[name]
+    path = lake_layout(settings).silver(name)
+    if not table_exists(spark, path):
+        return None
+    rows = spark.read.format("delta").load(path)
+    if weeks is not None:
+        rows = rows.where(col("week").between(weeks.start, weeks.stop - 1))
+    run_name = f"{name}-silver-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    return run_gate(lake_layout(settings).quality_dir, spec, rows, run_name=run_name)

@@ -151,6 +151,11 @@ class Settings(BaseSettings):
         return self.data_dir / "dagster"
 
     @property
+    def audit_log(self) -> Path:
+        """The append-only audit trail (``governance.audit``)."""
+        return self.data_dir / "audit" / "audit.jsonl"
+
+    @property
     def bench_results_dir(self) -> Path:
         return PROJECT_ROOT / "bench" / "results"
 

@@ -155,6 +155,22 @@ class WarehouseProcess:
         self.stop()
 
 
+class WarehouseUnreachableError(ConnectionError):
+    """``CLICKHOUSE_URL`` does not answer: transient, worth a retry, unlike a query the warehouse refused."""
+
+
+def ensure_warehouse(settings: Settings) -> WarehouseProcess | None:
+    """Start the embedded warehouse (detached) when it is this machine's and not serving; a remote one must answer.
+
+    Returns the process it started, or None when one was already serving.
+    """
+    if is_serving(settings.clickhouse_url):
+        return None
+    if not is_embedded(settings):
+        raise WarehouseUnreachableError(f"warehouse {settings.clickhouse_url} does not answer /ping")
+    return WarehouseProcess(settings, detach=True).start()
+
+
 def stop_serving(data_path: Path, timeout_s: float = 30.0) -> int | None:
     """Stop the server holding ``data_path`` with SIGTERM; return its pid, or None if none was running."""
     pid = holder_pid(data_path)

@@ -35,7 +35,7 @@ from spark_jobs.conform import RULE, judge_rows, mark_duplicates, type_rows, wit
 from spark_jobs.delta_io import append_once, ingested_files, table_exists, upsert_by_key
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.pii import apply_policy
-from spark_jobs.quality import TableRuleError, run_gate
+from spark_jobs.quality import GateResult, TableRuleError, run_gate
 from spark_jobs.tables import TableSpec
 
 MAX_REJECTED_SHARE = 0.5
@@ -97,8 +97,11 @@ class TableReport:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
+    bronze_rows_written: int = 0
     rows_written: int = 0
     silver_version: int | None = None
+    gate: GateResult | None = None
+    """The GX suite's verdict on this run's batch; None when there was no batch."""
     seconds: float = 0.0
 
 
@@ -214,6 +217,7 @@ def ingest_table(
         landed = bronze_batch(spark, to_bronze, spec, batch_id, ingested_at)
         if landed is not None:
             append_once(landed, layout.bronze(spec.name), app_id=f"bronze:{spec.name}:{batch_id}")
+            report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]
 
     typed = with_week(type_rows(_bronze_rows(spark, layout, readable), spec), spec)
     judged = mark_duplicates(judge_rows(typed, spec, _known_keys(spark, layout, spec)), spec)
@@ -239,13 +243,14 @@ def ingest_table(
             # Tokenising and masking run Python per row: do it once, not once per quality check and write.
             silver_rows = silver_rows.persist(StorageLevel.MEMORY_AND_DISK)
         try:
-            gate = run_gate(layout.quality_dir, spec, silver_rows, run_name=f"{spec.name}-{batch_id}")
+            gate = report.gate = run_gate(layout.quality_dir, spec, silver_rows, run_name=f"{spec.name}-{batch_id}")
             if not gate.success:
                 raise TableRuleError(
                     f"table {spec.name!r}: batch not committed: GX suite {spec.name}_silver failed "
                     f"{'; '.join(gate.failed_rules)} on {report.rows_accepted:,} rows from "
                     f"{', '.join(file.relative_path for file in readable[:5])}"
-                    f"{' and more' if len(readable) > 5 else ''}"
+                    f"{' and more' if len(readable) > 5 else ''}",
+                    gate=gate,
                 )
             if report.rows_quarantined:
                 append_once(

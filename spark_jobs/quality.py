@@ -30,15 +30,19 @@ from spark_jobs.tables import TableSpec
 DATASOURCE = "silver_batches"
 
 
-class TableRuleError(RuntimeError):
-    """A batch broke a table rule and was not committed."""
-
-
 @dataclass(frozen=True)
 class GateResult:
     success: bool
     failed_rules: tuple[str, ...]
     result_id: str
+
+
+class TableRuleError(RuntimeError):
+    """A batch broke a table rule and was not committed; ``gate`` holds the GX verdict when the suite broke."""
+
+    def __init__(self, message: str, gate: GateResult | None = None) -> None:
+        super().__init__(message)
+        self.gate = gate
 
 
 def suite_expectations(spec: TableSpec) -> list[Expectation]:

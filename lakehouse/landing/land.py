@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from dataclasses import asdict, dataclass, field
 
 import pyarrow as pa
@@ -36,6 +37,7 @@ from lakehouse.progress import stage, track
 from lakehouse.settings import Settings
 
 MANIFEST = "_manifest.json"
+WEEK_FOLDER = re.compile(r"(?:^|/)week_(\d+)/")
 WEEKLY_FEEDS = ("transactions", "promotions", "coupon_redemptions")
 SNAPSHOT_FEEDS = ("products", "campaigns", "campaign_descriptions", "coupons", "demographics")
 SYNTHETIC_FEEDS = ("customers", "customer_feedback", "stores")
@@ -56,6 +58,12 @@ class LandingManifest:
 
 def week_folder(week: int) -> str:
     return f"week_{week:02d}"
+
+
+def week_of_path(relative: str) -> int | None:
+    """The week a landing file belongs to, from its ``week_NN`` folder; None for snapshots."""
+    found = WEEK_FOLDER.search(relative)
+    return int(found[1]) if found else None
 
 
 def weekly_path(feed: str, week: int, suffix: str) -> str:

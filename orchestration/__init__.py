@@ -1,0 +1,1 @@
+"""The platform's Dagster code location: every step an asset, merged per domain in ``definitions.py``."""

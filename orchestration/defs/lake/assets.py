@@ -1,0 +1,125 @@
+"""The Delta lake: for every table, bronze (raw as received) and silver (typed, judged, PII policy applied).
+
+One Spark step per table writes both, because silver's batch is exactly the
+bronze rows of the files just landed. Weekly tables are partitioned by the
+data's week; a run over a range of weeks is one step (single-run backfill).
+The table's GX suite is the silver asset's check: on the batch before it is
+committed, or on silver as it stands when no file was new.
+"""
+
+from collections.abc import Iterator
+
+import dagster as dg
+
+from lakehouse.ingest import ingest_one_table, lake_layout, validate_silver
+from lakehouse.settings import Settings
+from orchestration.defs.landing.assets import landing_key
+from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
+from orchestration.partitions import WEEK_PARTITIONS, weeks_of_run
+from orchestration.resources import SparkResource
+from spark_jobs.quality import GateResult, TableRuleError
+from spark_jobs.tables import TABLES, TableSpec
+
+GX_CHECK = "gx_suite"
+
+
+def bronze_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["bronze", table])
+
+
+def silver_key(table: str) -> dg.AssetKey:
+    return dg.AssetKey(["silver", table])
+
+
+def _gx_check_result(table: str, gate: GateResult, scope: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        asset_key=silver_key(table),
+        check_name=GX_CHECK,
+        passed=gate.success,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"suite": f"{table}_silver", "validated": scope, "failed": "; ".join(gate.failed_rules) or "none",
+                  "result": gate.result_id},
+    )  # fmt: skip
+
+
+def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
+    """The bronze and silver assets of one table, and the GX suite as silver's check."""
+    table = spec.name
+    partitions = WEEK_PARTITIONS if spec.weekly else None
+
+    @dg.multi_asset(
+        name=f"ingest_{table}",
+        specs=[
+            dg.AssetSpec(
+                bronze_key(table),
+                deps=[landing_key(table)],
+                group_name="bronze",
+                kinds={"spark", "delta"},
+                description=f"`{table}` as received plus ingest metadata: the only zone with raw personal data.",
+            ),
+            dg.AssetSpec(
+                silver_key(table),
+                deps=[bronze_key(table), *(silver_key(ref.table) for ref in spec.references)],
+                group_name="silver",
+                kinds={"spark", "delta"},
+                description=f"`{table}` typed, judged by its row rules, deduplicated on "
+                f"{', '.join(spec.keys)}, personal data tokenised or masked; rejects in quarantine/{table}.",
+            ),
+        ],
+        check_specs=[
+            dg.AssetCheckSpec(GX_CHECK, asset=silver_key(table), description=f"Great Expectations suite {table}_silver")
+        ],
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run() if partitions else None,
+        retry_policy=TRANSIENT_RETRY,
+        can_subset=False,
+    )
+    def ingest(
+        context: dg.AssetExecutionContext, spark: SparkResource, settings: dg.ResourceParam[Settings]
+    ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+        weeks = weeks_of_run(context)
+        session = spark.session()
+        try:
+            with data_errors_are_final():
+                report = ingest_one_table(session, settings, table, weeks)
+        except dg.Failure as failure:
+            cause = failure.__cause__
+            if isinstance(cause, TableRuleError) and cause.gate is not None:
+                yield _gx_check_result(table, cause.gate, "the batch that was refused")
+            raise
+        layout = lake_layout(settings)
+        yield dg.MaterializeResult(
+            asset_key=bronze_key(table),
+            metadata={
+                "rows_written": report.bronze_rows_written,
+                "files_new": report.files_new,
+                "files_seen": report.files_seen,
+                "files_not_ingested": "; ".join(f"{path}: {why}" for path, why in report.unreadable.items()) or "none",
+                "location": dg.MetadataValue.path(layout.bronze(table)),
+            },
+        )
+        yield dg.MaterializeResult(
+            asset_key=silver_key(table),
+            metadata={
+                "rows_in": report.rows_in,
+                "rows_accepted": report.rows_accepted,
+                "rows_quarantined": report.rows_quarantined,
+                "rows_written": report.rows_written,
+                "delta_version": report.silver_version if report.silver_version is not None else "unchanged",
+                "quarantine_rules": dg.MetadataValue.json(report.by_rule),
+                "location": dg.MetadataValue.path(layout.silver(table)),
+            },
+        )
+        if report.gate is not None:
+            yield _gx_check_result(table, report.gate, f"the batch of {report.rows_accepted:,} accepted rows")
+            return
+        scope = f"silver, weeks {weeks.start}-{weeks.stop - 1}" if weeks else "silver as it stands"
+        gate = validate_silver(session, settings, table, weeks)
+        if gate is None:
+            gate = GateResult(success=True, failed_rules=(), result_id="none: no silver rows yet to validate")
+        yield _gx_check_result(table, gate, scope)
+
+    return ingest
+
+
+LAKE_ASSETS = [table_ingestion(spec) for spec in TABLES.values()]

@@ -1,0 +1,15 @@
+"""The marts must be fresh: rebuilt weekly, so none may be older than eight days."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+import dagster as dg
+
+
+def marts_freshness(marts: Sequence[dg.AssetsDefinition]) -> Sequence[dg.AssetChecksDefinition]:
+    """A last-update freshness check on every mart (the models under ``models/marts``)."""
+    mart_groups = {"category", "promotions", "loyalty"}
+    keys = [key for assets in marts for key, group in assets.group_names_by_key.items() if group in mart_groups]
+    return dg.build_last_update_freshness_checks(assets=keys, lower_bound_delta=timedelta(days=8))

@@ -1,0 +1,83 @@
+"""The resources every domain uses, each built from the platform's one settings object.
+
+Environments differ only in settings: the same definitions run on the local
+folder lake, MinIO or S3, the embedded warehouse or a ClickHouse cluster, and
+``local[2]`` Spark or a cluster, by what ``lakehouse.settings`` reads.
+Nothing here opens a connection until an asset asks for one.
+"""
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+from pyspark.sql import SparkSession
+
+from lakehouse.dbt import DBT_PROJECT_DIR, dbt_environment
+from lakehouse.settings import Settings
+from lakehouse.warehouse import ensure_warehouse, register_silver
+from spark_jobs.session import build_spark_session
+
+
+class SparkResource(dg.ConfigurableResource):
+    """Owns the run's SparkSession, built once per process by ``spark_jobs.session`` (Delta, S3A, Maven jars).
+
+    Our own resource rather than dagster-pyspark's: the one session builder also
+    sets the worker Python and hands Spark the Maven-resolved jars. The session
+    lives as long as the run's process, so every asset of a run shares one JVM.
+    """
+
+    settings: dg.ResourceDependency[Settings]
+
+    def session(self) -> SparkSession:
+        return build_spark_session(self.settings, app_name="lakehouse-dagster")
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The ClickHouse endpoint at ``CLICKHOUSE_URL``: the embedded one starts when absent; a remote one must answer."""
+
+    settings: dg.ResourceDependency[Settings]
+
+    def ensure_serving(self) -> bool:
+        """Whether this call started the embedded warehouse; ``WarehouseUnreachableError`` when a remote is silent."""
+        return ensure_warehouse(self.settings) is not None
+
+    def register_silver(self, tables: list[str]) -> dict[str, int]:
+        return register_silver(self.settings, tables)
+
+    @contextmanager
+    def dbt_environment(self) -> Iterator[None]:
+        """The variables dbt's profile and macros read, set for one dbt invocation and restored after it.
+
+        dagster-dbt starts dbt with this process's environment, so that is where
+        the warehouse's address and the lake's root have to be.
+        """
+        wanted = dbt_environment(self.settings)
+        saved = {name: os.environ.get(name) for name in wanted}
+        os.environ.update(wanted)
+        try:
+            yield
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value
+
+
+def platform_resources(settings: Settings) -> dict[str, Any]:
+    """Every resource the definitions use, by the parameter name assets ask for."""
+    return {
+        "settings": settings,
+        "spark": SparkResource(settings=settings),
+        "warehouse": WarehouseResource(settings=settings),
+        "dbt": DbtCliResource(
+            project_dir=os.fspath(DBT_PROJECT_DIR),
+            profiles_dir=os.fspath(DBT_PROJECT_DIR),
+            dbt_executable=os.fspath(Path(sys.executable).with_name("dbt")),
+        ),
+    }
