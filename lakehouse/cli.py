@@ -105,56 +105,78 @@ def _print_ingest_totals(summary: IngestSummary) -> None:
 
 @app.command()
 def run(households: HouseholdsOption = None) -> None:
-    """Run the platform's main job: land the sources, ingest them into the lake, and say where to look."""
-    from lakehouse.landing.land import land_sources
+    """Materialise every asset once with Dagster (landing, lake, warehouse, marts) and say where to look."""
+    from orchestration.materialise import dagster_home, materialise_platform
 
     settings = get_settings()
     started = time.perf_counter()
+    sample = f"{households} households" if households else "all households"
+    console.print(f"[bold]lakehouse run[/]: every asset, landing to marts, {sample}, weeks 1-53, in one Dagster run")
     try:
-        manifest = land_sources(settings, households=households)
-        summary = _ingest(None)
-        _serve_the_lake(list(summary.tables))
-        _build_the_marts()
+        outcome = materialise_platform(settings, households=households)
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _fail(error)
+    home = dagster_home(settings)
+    if not outcome.success:
+        console.print(f"[bold red]error[/] {outcome.failure}")
+        console.print(f"   details: Dagster run {outcome.run_id} (`lakehouse up`, then Runs; DAGSTER_HOME={home})")
+        raise typer.Exit(1)
     console.print(
-        f"\n[bold]done[/] in {time.perf_counter() - started:.0f}s: "
-        f"{sum(manifest.files.values()):,} rows in {len(manifest.files)} landing files"
+        f"\n[bold]done[/] in {time.perf_counter() - started:.0f}s: {outcome.materialised} assets materialised, "
+        f"{outcome.checks_passed} checks passed (Dagster run {outcome.run_id})"
     )
     console.print(f"   landing:  {settings.landing_uri}  (manifest: _manifest.json)")
-    _print_ingest_totals(summary)
+    console.print(
+        f"   lake:     {outcome.lake_total('rows_in'):,} rows in, {outcome.lake_total('rows_accepted'):,} accepted, "
+        f"{outcome.lake_total('rows_quarantined'):,} quarantined, {outcome.lake_total('rows_written'):,} written"
+    )
+    console.print(f"   silver: {settings.lake_uri}/silver/<table>   quarantine: {settings.lake_uri}/quarantine/<table>")
     console.print(
         f"   SQL:      {settings.clickhouse_url} as {settings.analyst_user} (read-only), e.g. "
         f"curl -u {settings.analyst_user}:<password> "
         f"'{settings.clickhouse_url}/?query=SELECT+*+FROM+category.category_performance_weekly+LIMIT+5'"
     )
     console.print("   marts:    databases category, promotions, loyalty; `lakehouse docs` serves their dbt docs")
+    console.print(
+        f"   Dagster:  `lakehouse up` opens the UI on http://127.0.0.1:3000 with this run (DAGSTER_HOME={home})"
+    )
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
 
 
-def _serve_the_lake(tables: list[str]) -> None:
-    """Start the embedded warehouse unless CLICKHOUSE_URL already answers, and register silver in it."""
-    from lakehouse.warehouse import ensure_warehouse, register_silver
+UiPortOption = Annotated[int, typer.Option("--port", help="The Dagster UI's port on 127.0.0.1.")]
+
+
+@app.command()
+def up(port: UiPortOption = 3000) -> None:
+    """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C stops both."""
+    from lakehouse.dagster_ui import DagsterUI
+    from lakehouse.warehouse import WarehouseProcess, ensure_warehouse
+    from orchestration.materialise import dagster_home
 
     settings = get_settings()
-    with stage(f"reaching the warehouse at {settings.clickhouse_url}") as report:
-        if ensure_warehouse(settings) is not None:
-            report.notes.append(f"started it: data {settings.warehouse_data_path}; `lakehouse warehouse stop` stops it")
-    with stage("registering silver in the warehouse") as report:
-        counts = register_silver(settings, tables)
-        report.rows = sum(counts.values())
-        report.notes.append(f"silver.<table> for {len(counts)} tables; {settings.analyst_user} reads them")
-
-
-def _build_the_marts() -> None:
-    from lakehouse.dbt import build_marts
-
-    with stage("building the marts with dbt (models, tests, reconciliations)") as report:
-        build = build_marts(get_settings())
-        report.notes.append(
-            f"{build.passed:,} of {build.nodes:,} nodes passed, {build.warned} warned, "
-            f"{build.no_op} exposures declared; log {build.log}"
-        )
+    warehouse: WarehouseProcess | None = None
+    ui = DagsterUI(settings, dagster_home(settings), port)
+    try:
+        warehouse = ensure_warehouse(settings)
+        if warehouse is None:
+            console.print(f"ok the warehouse already answers at {settings.clickhouse_url}; it stays up after Ctrl-C")
+        with stage(f"starting Dagster (dagster dev) on {ui.url}") as report:
+            ui.start()
+            report.notes.append(f"DAGSTER_HOME {ui.home}; log {ui.log_path}")
+        console.print(f"[bold]Dagster UI[/]: {ui.url}  (asset graph: {ui.url}/asset-groups, runs: {ui.url}/runs)")
+        console.print("   Ctrl-C stops Dagster and the warehouse this command started")
+        ui.wait()
+    except KeyboardInterrupt:
+        console.print("stopping Dagster and the warehouse ...")
+    except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
+        ui.stop()
+        if warehouse is not None:
+            warehouse.stop()
+        _fail(error)
+    ui.stop()
+    if warehouse is not None:
+        warehouse.stop()
+    console.print("ok stopped")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from lakehouse.processes import answers, terminate
+from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig, WarehouseUser
 
@@ -168,7 +169,10 @@ def ensure_warehouse(settings: Settings) -> WarehouseProcess | None:
         return None
     if not is_embedded(settings):
         raise WarehouseUnreachableError(f"warehouse {settings.clickhouse_url} does not answer /ping")
-    return WarehouseProcess(settings, detach=True).start()
+    with stage(f"starting the warehouse on {settings.clickhouse_url}") as report:
+        process = WarehouseProcess(settings, detach=True).start()
+        report.notes.append(f"data {settings.warehouse_data_path}; `lakehouse warehouse stop` stops it")
+    return process
 
 
 def stop_serving(data_path: Path, timeout_s: float = 30.0) -> int | None:

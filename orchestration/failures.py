@@ -11,8 +11,8 @@ from dagster_dbt.errors import DagsterDbtCliRuntimeError
 from lakehouse.dbt import DbtBuildError
 from spark_jobs.quality import TableRuleError
 
-TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=5, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
-"""S3 or the warehouse unreachable, a lost executor: tried again after about 5, 10 and 20 seconds."""
+TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
+"""S3 or the warehouse unreachable, a lost executor: tried again after about 2, 4 and 8 seconds."""
 
 DATA_ERRORS: tuple[type[Exception], ...] = (TableRuleError, DbtBuildError, DagsterDbtCliRuntimeError)
 """Errors that say the data or a model is wrong; running again cannot mend them."""

@@ -38,7 +38,8 @@ def week_of_partition(key: str) -> int:
 
 def weeks_of_run(context: dg.AssetExecutionContext) -> range | None:
     """The data's weeks a run covers: its partition or partition range; None when the asset is not partitioned."""
-    if context.assets_def.partitions_def is None or not context.has_partition_key_range:
+    partitioned_run = context.has_partition_key or context.has_partition_key_range
+    if context.assets_def.partitions_def is None or not partitioned_run:
         return None
     keys = context.partition_key_range
     return range(week_of_partition(keys.start), week_of_partition(keys.end) + 1)

@@ -1,4 +1,5 @@
 {#- Each campaign's redemptions equal silver redemptions by the households it targeted. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'campaign_performance'}}}) }}
 with silver_counts as (
     select redemptions.campaign_id as campaign_id, count() as silver_redemptions
     from {{ ref('stg_silver__coupon_redemptions') }} as redemptions

@@ -1,4 +1,5 @@
 {#- The retailer-category view sums to the same sales per week and retailer as the store-level mart. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'category_performance_weekly'}}}) }}
 with by_store as (
     select week, retailer_id, sum(sales_value) as store_level_sales_value
     from {{ ref('category_sales_weekly') }}

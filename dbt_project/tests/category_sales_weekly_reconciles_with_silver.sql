@@ -1,4 +1,5 @@
 {#- Every week's sales and quantity in the category mart equal silver transactions for the same week. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'category_sales_weekly'}}}) }}
 with silver_weeks as (
     select
         week,

@@ -1,4 +1,5 @@
 {#- Promoted plus non-promoted sales per week equal silver transactions for the same week. -#}
+{{ config(meta={'dagster': {'ref': {'name': 'promotion_product_weekly'}}}) }}
 with silver_weeks as (
     select week, sum(sales_value) as silver_sales_value
     from {{ ref('stg_silver__transactions') }}

@@ -36,19 +36,21 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
     _lakehouse(data_dir, "warehouse", "stop")
 
 
-def test_run_lands_and_ingests_reporting_each_stage_and_where_to_look(
+def test_run_materialises_every_asset_reporting_each_stage_and_where_to_look(
     first_run: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
     data_dir, result = first_run
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "ok landing transactions (Parquet, one file per week) (" in result.stdout
-    assert "ok ingesting transactions (bronze, silver) (" in result.stdout
+    assert "ok ingesting transactions (bronze, silver, weeks 1-53) (" in result.stdout
     assert f"landing:  {data_dir / 'landing'}" in result.stdout
     assert f"silver: {data_dir / 'lake'}/silver/<table>" in result.stdout
     assert f"ok starting the warehouse on {WAREHOUSE_URL}" in result.stdout
     assert "ok registering silver in the warehouse (" in result.stdout
-    assert "ok building the marts with dbt (models, tests, reconciliations)" in result.stdout
+    assert "(dbt_weekly_marts) in " in result.stdout
+    assert "58 assets materialised" in result.stdout
+    assert "`lakehouse up` opens the UI on http://127.0.0.1:3000" in result.stdout
     assert "marts:    databases category, promotions, loyalty; `lakehouse docs` serves their dbt docs" in result.stdout
     assert f"SQL:      {WAREHOUSE_URL} as analyst (read-only)" in result.stdout
     assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from lakehouse.progress import stage
 from orchestration.defs.lake.assets import silver_key
 from orchestration.failures import TRANSIENT_RETRY
 from orchestration.resources import WarehouseResource
@@ -18,7 +19,10 @@ from spark_jobs.tables import TABLES
 def silver_tables(warehouse: WarehouseResource) -> dg.MaterializeResult:
     """Every silver Delta table as ``silver.<table>``; ClickHouse's Delta engine reads its latest snapshot."""
     started = warehouse.ensure_serving()
-    counts = warehouse.register_silver(list(TABLES))
+    with stage("registering silver in the warehouse") as line:
+        counts = warehouse.register_silver(list(TABLES))
+        line.add(rows=sum(counts.values()))
+        line.notes.append(f"silver.<table> for {len(counts)} tables; the analyst login reads them")
     return dg.MaterializeResult(
         metadata={
             "dagster/row_count": sum(counts.values()),

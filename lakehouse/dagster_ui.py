@@ -1,0 +1,65 @@
+"""``dagster dev`` for the code location: UI and daemon on loopback, its home under the data folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lakehouse.processes import answers, terminate
+from lakehouse.settings import PROJECT_ROOT, Settings
+
+WORKSPACE = PROJECT_ROOT / "workspace.yaml"
+
+
+@dataclass
+class DagsterUI:
+    """The webserver, the daemon (schedules, sensors) and the code server, as one child process group."""
+
+    settings: Settings
+    home: Path
+    port: int = 3000
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.settings.data_dir / "logs" / "dagster-dev.log"
+
+    def start(self, timeout_s: float = 180.0) -> DagsterUI:
+        """Start ``dagster dev`` and wait until the webserver answers; the code location may still be loading."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(WORKSPACE)]
+        command += ["-h", "127.0.0.1", "-p", str(self.port)]
+        environment = {**os.environ, **self.settings.as_environment(), "DAGSTER_HOME": str(self.home)}
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                last = self.log_path.read_text().strip().splitlines()[-1:] or ["no output"]
+                raise RuntimeError(f"dagster dev exited at start: {last[0]} (log: {self.log_path})")
+            if answers(f"{self.url}/server_info", timeout_s=1.0):
+                return self
+            time.sleep(0.5)
+        self.stop()
+        raise TimeoutError(
+            f"the Dagster UI at {self.url} did not answer within {timeout_s:.0f}s (log: {self.log_path})"
+        )
+
+    def wait(self) -> int:
+        assert self.process is not None
+        return self.process.wait()
+
+    def stop(self, timeout_s: float = 60.0) -> None:
+        """SIGTERM: ``dagster dev`` stops its webserver, daemon and code server before it exits."""
+        terminate(self.process, timeout_s)
+        self.process = None

@@ -1,0 +1,100 @@
+"""The code location loads and its graph is whole: every step an asset, lineage unbroken, checks in place."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from lakehouse.settings import PROJECT_ROOT, Settings
+from orchestration.definitions import build_definitions
+from orchestration.defs.lake.assets import bronze_key, silver_key
+from orchestration.defs.landing.assets import landing_key
+from orchestration.partitions import WEEK_PARTITIONS
+from spark_jobs.tables import TABLES
+
+pytestmark = pytest.mark.integration
+
+MARTS = {
+    "category": [
+        "dim_products", "dim_stores", "fct_sales_lines", "category_sales_weekly", "category_performance_weekly",
+    ],
+    "promotions": [
+        "promotion_calendar", "promotion_product_weekly", "promotion_lift", "campaign_performance",
+        "campaign_type_performance",
+    ],
+    "loyalty": ["household_rfm", "spend_by_demographic", "campaign_participation"],
+}  # fmt: skip
+WEEKLY_MARTS = {
+    ("category", "fct_sales_lines"),
+    ("category", "category_sales_weekly"),
+    ("promotions", "promotion_calendar"),
+}
+
+
+@pytest.fixture(scope="module")
+def definitions(local_settings: Settings) -> dg.Definitions:
+    return build_definitions(local_settings)
+
+
+def test_every_table_has_landing_bronze_and_silver_assets_in_order(definitions: dg.Definitions) -> None:
+    graph = definitions.resolve_asset_graph()
+
+    for table, spec in TABLES.items():
+        assert graph.get(bronze_key(table)).parent_keys == {landing_key(table)}
+        silver_parents = {bronze_key(table), *(silver_key(ref.table) for ref in spec.references)}
+        assert graph.get(silver_key(table)).parent_keys == silver_parents
+        assert (graph.get(silver_key(table)).partitions_def == WEEK_PARTITIONS) is spec.weekly, table
+
+
+def test_lineage_runs_from_a_landing_feed_into_every_mart_built_on_it(definitions: dg.Definitions) -> None:
+    graph = definitions.resolve_asset_graph()
+    downstream_of_transactions = dg.AssetSelection.assets(landing_key("transactions")).downstream().resolve(graph)
+
+    for database, models in MARTS.items():
+        for model in models:
+            key = dg.AssetKey([database, model])
+            assert graph.has(key), key
+            assert (graph.get(key).partitions_def is not None) is ((database, model) in WEEKLY_MARTS), key
+    assert dg.AssetKey(["category", "category_performance_weekly"]) in downstream_of_transactions
+    assert dg.AssetKey(["staging", "stg_silver__transactions"]) in graph.get(silver_key("transactions")).child_keys
+
+
+def test_silver_has_its_gx_suite_and_freshness_checks_and_marts_their_dbt_tests(definitions: dg.Definitions) -> None:
+    checks = definitions.resolve_asset_graph().asset_check_keys
+
+    for table in TABLES:
+        assert dg.AssetCheckKey(silver_key(table), "gx_suite") in checks
+        assert any(check.asset_key == silver_key(table) and "freshness" in check.name for check in checks), table
+    fct = dg.AssetKey(["category", "fct_sales_lines"])
+    assert any(check.asset_key == fct and check.name.startswith("relationships_") for check in checks)
+    assert (
+        dg.AssetCheckKey(
+            dg.AssetKey(["category", "category_sales_weekly"]), "category_sales_weekly_reconciles_with_silver"
+        )
+        in checks
+    )
+    assert any(check.asset_key == fct and "freshness" in check.name for check in checks)
+
+
+def test_schedules_sensors_and_jobs_are_declared(definitions: dg.Definitions) -> None:
+    assert {schedule.name for schedule in definitions.schedules or []} == {"daily_lake_ingestion", "weekly_marts_build"}
+    sensors = {sensor.name for sensor in definitions.sensors or []}
+    assert {"new_landing_files", "audit_failed_runs", "audit_succeeded_runs"} <= sensors
+    for job in ("platform", "lake_ingestion", "marts_build"):
+        assert definitions.resolve_job_def(job).partitions_def == WEEK_PARTITIONS
+
+
+def test_importing_the_code_location_reads_no_settings_and_parses_nothing(tmp_path: Path) -> None:
+    environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(tmp_path / "untouched")}
+    probe = (
+        "import orchestration.definitions, lakehouse.settings as s; assert s.get_settings.cache_info().currsize == 0"
+    )
+
+    subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=environment, check=True)
+
+    assert not (tmp_path / "untouched").exists()

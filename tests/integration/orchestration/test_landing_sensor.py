@@ -1,0 +1,102 @@
+"""The landing sensor: a new weekly file, in a local folder or under an S3 prefix, asks for a run of that week only."""
+
+from __future__ import annotations
+
+import io
+
+import boto3
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+
+from lakehouse.minio_server import MinioServer
+from lakehouse.settings import Settings
+from orchestration.definitions import build_definitions
+from orchestration.defs.lake.assets import bronze_key, silver_key
+from orchestration.defs.landing.sensors import new_landing_files
+from orchestration.materialise import PlatformRun
+from tests.conftest import LAKE_BUCKET
+
+pytestmark = pytest.mark.integration
+
+LATE_WEEK = 12
+LATE_FILE = f"transactions/week_{LATE_WEEK:02d}/transactions_week{LATE_WEEK:02d}_late.parquet"
+
+
+def _evaluate(settings: Settings, cursor: str | None) -> dg.SensorResult:
+    definitions = build_definitions(settings)
+    context = dg.build_sensor_context(cursor=cursor, resources={"settings": settings}, definitions=definitions)
+    result = new_landing_files(context)
+    assert isinstance(result, dg.SensorResult)
+    return result
+
+
+def _late_rows(platform_settings: Settings) -> bytes:
+    """A few real rows of the week, as a late file from the retailer."""
+    week = pq.read_table(
+        f"{platform_settings.landing_uri}/transactions/week_{LATE_WEEK:02d}/transactions_week{LATE_WEEK:02d}.parquet"
+    )
+    buffer = io.BytesIO()
+    pq.write_table(week.slice(0, 5), buffer)
+    return buffer.getvalue()
+
+
+def _assert_one_run_for_the_late_week(result: dg.SensorResult) -> None:
+    assert result.run_requests is not None
+    [request] = result.run_requests
+    assert request.partition_key == "2017-03-13"
+    assert request.asset_selection is not None
+    assert {bronze_key("transactions"), silver_key("transactions")} <= set(request.asset_selection)
+    assert dg.AssetKey(["category", "fct_sales_lines"]) in request.asset_selection
+    assert silver_key("promotions") not in request.asset_selection
+    assert request.tags["landing/feed"] == "transactions"
+
+
+def test_a_new_weekly_file_in_the_landing_folder_requests_a_run_for_exactly_its_week(
+    platform_run: PlatformRun, platform_settings: Settings
+) -> None:
+    first = _evaluate(platform_settings, cursor=None)
+    assert first.run_requests in (None, [])
+    assert first.skip_reason is not None and "watching" in str(first.skip_reason)
+    unchanged = _evaluate(platform_settings, cursor=first.cursor)
+    assert unchanged.run_requests in (None, [])
+    late = platform_settings.data_dir / "landing" / LATE_FILE
+
+    late.write_bytes(_late_rows(platform_settings))
+    try:
+        result = _evaluate(platform_settings, cursor=unchanged.cursor)
+    finally:
+        late.unlink()
+
+    _assert_one_run_for_the_late_week(result)
+
+
+def test_a_new_weekly_file_under_the_s3_prefix_requests_a_run_for_exactly_its_week(
+    platform_run: PlatformRun, platform_settings: Settings, s3_settings: Settings, minio: MinioServer
+) -> None:
+    on_s3 = platform_settings.model_copy(
+        update={
+            "landing_uri": f"s3://{LAKE_BUCKET}/sensor-landing",
+            "s3_endpoint": s3_settings.s3_endpoint,
+            "s3_access_key": s3_settings.s3_access_key,
+            "s3_secret_key": s3_settings.s3_secret_key,
+        }
+    )
+    client = boto3.client(
+        "s3",
+        endpoint_url=minio.endpoint,
+        aws_access_key_id=s3_settings.s3_access_key,
+        aws_secret_access_key=s3_settings.s3_secret_key.get_secret_value(),
+        region_name=s3_settings.s3_region,
+    )
+    rows = _late_rows(platform_settings)
+    client.put_object(
+        Bucket=LAKE_BUCKET, Key="sensor-landing/transactions/week_11/transactions_week11.parquet", Body=rows
+    )
+    first = _evaluate(on_s3, cursor=None)
+
+    client.put_object(Bucket=LAKE_BUCKET, Key=f"sensor-landing/{LATE_FILE}", Body=rows)
+    result = _evaluate(on_s3, cursor=first.cursor)
+
+    assert first.skip_reason is not None and "watching 1 weekly files" in str(first.skip_reason)
+    _assert_one_run_for_the_late_week(result)
