@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import TextIO, TypeVar
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -72,3 +73,14 @@ def node_progress(description: str) -> Iterator[Callable[[int, int], None]]:
     with Progress(*columns, console=console, transient=True) as progress:
         task = progress.add_task(description, total=None)
         yield lambda done, total: progress.update(task, completed=done, total=total)
+
+
+@contextmanager
+def stdout_to(log: TextIO) -> Iterator[None]:
+    """Send what a library prints to ``log``, while the platform's own lines and bars stay on the terminal."""
+    console.file = sys.stdout
+    try:
+        with redirect_stdout(log):
+            yield
+    finally:
+        console.file = None  # type: ignore[assignment]  # None restores rich's "whatever sys.stdout is now"

@@ -30,8 +30,8 @@ concurrency:
     max_concurrent_runs: 1
 """
 
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-"""The run's own lines already say what each step does; Dagster's debug events stay in the UI."""
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
+"""The run's own lines already say what each step does; Dagster's events and warnings stay in the UI."""
 
 
 def dagster_home(settings: Settings) -> Path:

@@ -15,19 +15,23 @@ this run has yet to build.
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from lakehouse.progress import stage
+from lakehouse.progress import node_progress, stage, stdout_to
+from lakehouse.settings import Settings
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
 from orchestration.partitions import WEEK_PARTITIONS, weeks_of_run
 from orchestration.resources import WarehouseResource
 
+MODELS = "resource_type:model"
 INCREMENTAL = "config.materialized:incremental"
-BUILT_ON_INCREMENTAL = "config.materialized:incremental+"
+BUILT_ON_INCREMENTAL = "config.materialized:incremental+,resource_type:model"
+"""Models only: a graph selector also picks the tests beneath, which the steps place themselves."""
 
 
 class PlatformDbtTranslator(DagsterDbtTranslator):
@@ -82,24 +86,38 @@ def _dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
+    settings: Settings,
     order: BuildOrder,
     unique_ids: Mapping[dg.AssetKey, str],
     *arguments: str,
 ) -> Iterator[Any]:
-    """``dbt build`` of the step's models and their tests, streaming each result to Dagster as it lands."""
+    """``dbt build`` of the step's models and their tests, streaming each result to Dagster as it lands.
+
+    dbt's own output goes to a log under data/logs; the terminal gets a line and a progress bar.
+    """
     warehouse.ensure_serving()
     selected = {unique_ids[key] for key in context.selected_asset_keys if key in unique_ids}
     tests = order.tests_for(selected)
     test_selection = ["--select", " ".join(tests)] if tests else []
-    name = context.op_handle.name
+    name = context.op_execution_context.op_handle.name
+    log_path = settings.data_dir / "logs" / f"dbt-{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    context.log.info(f"dbt output: {log_path}")
     with stage(f"dbt: building {len(selected)} models with {len(tests)} tests ({name})") as line:
-        built = 0
-        with warehouse.dbt_environment(), data_errors_are_final():
+        done = 0
+        with (
+            log_path.open("w") as log,
+            node_progress(f"dbt {name}") as advance,
+            stdout_to(log),
+            warehouse.dbt_environment(),
+            data_errors_are_final(),
+        ):
             command = ["build", "--indirect-selection", "empty", *test_selection, *arguments]
             for event in dbt.cli(command, context=context).stream():
-                built += isinstance(event, dg.Output | dg.AssetMaterialization)
+                done += isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult)
+                advance(done, len(selected) + len(tests))
                 yield event
-        line.notes.append(f"{built} models built; tests passed")
+        line.notes.append(f"{len(selected)} models built, {len(tests)} tests passed; dbt output {log_path}")
 
 
 def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
@@ -112,15 +130,19 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
 
     @dbt_assets(
         manifest=manifest,
+        select=MODELS,
         exclude=BUILT_ON_INCREMENTAL,
         name="dbt_foundation",
         dagster_dbt_translator=translator,
         retry_policy=TRANSIENT_RETRY,
     )
     def dbt_foundation(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        settings: dg.ResourceParam[Settings],
     ) -> Iterator[Any]:
-        yield from _dbt_build(context, dbt, warehouse, order, unique_ids)
+        yield from _dbt_build(context, dbt, warehouse, settings, order, unique_ids)
 
     @dbt_assets(
         manifest=manifest,
@@ -132,12 +154,15 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
         retry_policy=TRANSIENT_RETRY,
     )
     def dbt_weekly_marts(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        settings: dg.ResourceParam[Settings],
     ) -> Iterator[Any]:
         weeks = weeks_of_run(context)
         assert weeks is not None, "the weekly marts are partitioned by week"
         window = json.dumps({"from_week": weeks.start, "to_week": weeks.stop - 1})
-        yield from _dbt_build(context, dbt, warehouse, order, unique_ids, "--vars", window)
+        yield from _dbt_build(context, dbt, warehouse, settings, order, unique_ids, "--vars", window)
 
     @dbt_assets(
         manifest=manifest,
@@ -148,8 +173,11 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
         retry_policy=TRANSIENT_RETRY,
     )
     def dbt_marts(
-        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+        context: dg.AssetExecutionContext,
+        dbt: DbtCliResource,
+        warehouse: WarehouseResource,
+        settings: dg.ResourceParam[Settings],
     ) -> Iterator[Any]:
-        yield from _dbt_build(context, dbt, warehouse, order, unique_ids)
+        yield from _dbt_build(context, dbt, warehouse, settings, order, unique_ids)
 
     return [dbt_foundation, dbt_weekly_marts, dbt_marts]
