@@ -7,11 +7,13 @@ the details; ``--debug`` shows the stack trace instead.
 from __future__ import annotations
 
 import json
+import signal
 import time
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from types import FrameType
+from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
@@ -143,12 +145,17 @@ def run(households: HouseholdsOption = None) -> None:
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
 
 
+def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    """SIGTERM (a service manager, `kill`) stops `lakehouse up` the way Ctrl-C does."""
+    raise KeyboardInterrupt
+
+
 UiPortOption = Annotated[int, typer.Option("--port", help="The Dagster UI's port on 127.0.0.1.")]
 
 
 @app.command()
 def up(port: UiPortOption = 3000) -> None:
-    """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C stops both."""
+    """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C or SIGTERM stops both."""
     from lakehouse.dagster_ui import DagsterUI
     from lakehouse.warehouse import WarehouseProcess, ensure_warehouse
     from orchestration.materialise import dagster_home
@@ -156,6 +163,7 @@ def up(port: UiPortOption = 3000) -> None:
     settings = get_settings()
     warehouse: WarehouseProcess | None = None
     ui = DagsterUI(settings, dagster_home(settings), port)
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         warehouse = ensure_warehouse(settings)
         if warehouse is None:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lakehouse.processes import answers, terminate
+from lakehouse.processes import answers
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
@@ -40,7 +41,13 @@ class DagsterUI:
         environment = {**os.environ, **self.settings.as_environment(), "DAGSTER_HOME": str(self.home)}
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
-                command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=subprocess.STDOUT
+                command,
+                cwd=PROJECT_ROOT,
+                env=environment,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+                preexec_fn=_default_interrupts,
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -60,6 +67,22 @@ class DagsterUI:
         return self.process.wait()
 
     def stop(self, timeout_s: float = 60.0) -> None:
-        """SIGTERM: ``dagster dev`` stops its webserver, daemon and code server before it exits."""
-        terminate(self.process, timeout_s)
-        self.process = None
+        """SIGINT, as Ctrl-C would: ``dagster dev`` stops its webserver, daemon and code server, then exits.
+
+        Whatever of its process group is left after ``timeout_s`` is killed, so nothing outlives it.
+        """
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def _default_interrupts() -> None:
+    """In the child: SIGINT and SIGTERM act again even if this process was started with them ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
