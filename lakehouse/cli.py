@@ -22,7 +22,9 @@ from lakehouse.progress import console, stage
 from lakehouse.settings import get_settings
 
 if TYPE_CHECKING:
+    from lakehouse.dagster_ui import DagsterUI
     from lakehouse.ingest import IngestSummary
+    from lakehouse.warehouse import WarehouseProcess
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -157,7 +159,7 @@ UiPortOption = Annotated[int, typer.Option("--port", help="The Dagster UI's port
 def up(port: UiPortOption = 3000) -> None:
     """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C or SIGTERM stops both."""
     from lakehouse.dagster_ui import DagsterUI
-    from lakehouse.warehouse import WarehouseProcess, ensure_warehouse
+    from lakehouse.warehouse import ensure_warehouse
     from orchestration.materialise import dagster_home
 
     settings = get_settings()
@@ -177,14 +179,19 @@ def up(port: UiPortOption = 3000) -> None:
     except KeyboardInterrupt:
         console.print("stopping Dagster and the warehouse ...")
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
-        ui.stop()
-        if warehouse is not None:
-            warehouse.stop()
+        _stop_both(ui, warehouse)
         _fail(error)
+    _stop_both(ui, warehouse)
+    console.print("ok stopped")
+
+
+def _stop_both(ui: DagsterUI, warehouse: WarehouseProcess | None) -> None:
+    """Stop Dagster, then the warehouse if `up` started it; a second Ctrl-C cannot cut this short."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     ui.stop()
     if warehouse is not None:
         warehouse.stop()
-    console.print("ok stopped")
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

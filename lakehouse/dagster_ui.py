@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -62,14 +63,17 @@ class DagsterUI:
             f"the Dagster UI at {self.url} did not answer within {timeout_s:.0f}s (log: {self.log_path})"
         )
 
-    def wait(self) -> int:
+    def wait(self) -> None:
+        """Until Ctrl-C; ``dagster dev`` ending by itself is a failure, named with its log's last line."""
         assert self.process is not None
-        return self.process.wait()
+        code = self.process.wait()
+        last = self.log_path.read_text().strip().splitlines()[-1:] or ["no output"]
+        raise RuntimeError(f"dagster dev exited by itself with code {code}: {last[0]} (log: {self.log_path})")
 
     def stop(self, timeout_s: float = 60.0) -> None:
         """SIGINT, as Ctrl-C would: ``dagster dev`` stops its webserver, daemon and code server, then exits.
 
-        Whatever of its process group is left after ``timeout_s`` is killed, so nothing outlives it.
+        Its process group is killed after ``timeout_s``, and told to end after a clean exit, so nothing outlives it.
         """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
@@ -78,8 +82,14 @@ class DagsterUI:
         try:
             process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
+            _signal_group(process.pid, signal.SIGKILL)
             process.wait()
+        _signal_group(process.pid, signal.SIGTERM)  # run workers and their Spark JVMs outlive dagster dev
+
+
+def _signal_group(group: int, signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signum)
 
 
 def _default_interrupts() -> None:

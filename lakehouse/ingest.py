@@ -10,9 +10,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
+from delta.tables import DeltaTable
 from pyarrow import fs
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
+from pyspark.sql.functions import max as spark_max
 
 from governance.policy import default_policy
 from lakehouse.landing.land import week_of_path
@@ -142,3 +144,28 @@ def validate_silver(
         rows = rows.where(col("week").between(weeks.start, weeks.stop - 1))
     run_name = f"{name}-silver-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     return run_gate(lake_layout(settings).quality_dir, spec, rows, run_name=run_name)
+
+
+def silver_verdict(
+    spark: SparkSession, settings: Settings, report: TableReport, weeks: range | None = None
+) -> tuple[GateResult, str] | None:
+    """The GX suite's verdict on silver after an ingestion and what it covered; None while silver does not exist.
+
+    The batch's gate when there was a batch, else the suite run on silver as it stands (the rows of ``weeks``).
+    """
+    if report.gate is not None:
+        return report.gate, f"the batch of {report.rows_accepted:,} accepted rows"
+    gate = validate_silver(spark, settings, report.table, weeks)
+    if gate is None:
+        return None
+    return gate, f"silver, weeks {weeks.start}-{weeks.stop - 1}" if weeks else "silver as it stands"
+
+
+def silver_updated_at(spark: SparkSession, settings: Settings, name: str) -> datetime | None:
+    """When silver's rows last changed (its newest write, merge or delete), not when upkeep last compacted it."""
+    path = lake_layout(settings).silver(name)
+    if not table_exists(spark, path):
+        return None
+    changes = DeltaTable.forPath(spark, path).history().where(col("operation").isin("WRITE", "MERGE", "DELETE"))
+    newest = changes.agg(spark_max("timestamp").alias("at")).first()
+    return newest["at"].replace(tzinfo=UTC) if newest and newest["at"] else None

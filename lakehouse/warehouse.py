@@ -130,15 +130,23 @@ class WarehouseProcess:
                 stderr=subprocess.STDOUT,
                 start_new_session=self.detach,
             )
+        try:
+            self._wait_until_serving(log_path, timeout_s)
+        except BaseException:
+            self.stop()  # not even Ctrl-C while waiting may leave a detached server behind
+            raise
+        return self
+
+    def _wait_until_serving(self, log_path: Path, timeout_s: float) -> None:
+        assert self.process is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 reason = log_path.read_text().strip().splitlines()[-1:] or ["no output"]
                 raise RuntimeError(f"the warehouse exited at start: {reason[0]} (log: {log_path})")
             if is_serving(self.url, timeout_s=0.5):
-                return self
+                return
             time.sleep(0.1)
-        self.stop()
         raise TimeoutError(
             f"the warehouse at {self.url} did not answer /ping within {timeout_s:.0f}s (log: {log_path})"
         )

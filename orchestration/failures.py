@@ -8,21 +8,28 @@ from contextlib import contextmanager
 import dagster as dg
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from lakehouse.dbt import DbtBuildError
+from lakehouse.dbt import failure_reason
+from lakehouse.warehouse import is_serving
 from spark_jobs.quality import TableRuleError
 
 TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 """S3 or the warehouse unreachable, a lost executor: tried again after about 2, 4 and 8 seconds."""
 
-DATA_ERRORS: tuple[type[Exception], ...] = (TableRuleError, DbtBuildError, DagsterDbtCliRuntimeError)
-"""Errors that say the data or a model is wrong; running again cannot mend them."""
-
 
 @contextmanager
-def data_errors_are_final() -> Iterator[None]:
-    """Turn a data error into a failure the retry policy leaves alone, keeping its one-line reason."""
+def data_errors_are_final(warehouse_url: str | None = None) -> Iterator[None]:
+    """Turn a data error into a failure the retry policy leaves alone, keeping its one-line reason.
+
+    A table rule or GX suite that breaks is a data error. So is a dbt failure,
+    unless the warehouse at ``warehouse_url`` stopped answering meanwhile: then
+    the failure may pass and the step is retried.
+    """
     try:
         yield
-    except DATA_ERRORS as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise dg.Failure(description=reason, allow_retries=False) from error
+    except TableRuleError as error:
+        raise dg.Failure(description=str(error).strip().splitlines()[0], allow_retries=False) from error
+    except DagsterDbtCliRuntimeError as error:
+        if warehouse_url is not None and not is_serving(warehouse_url):
+            raise
+        reason = failure_reason(str(error).splitlines())
+        raise dg.Failure(description=f"dbt: {reason}", allow_retries=False) from error

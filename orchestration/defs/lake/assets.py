@@ -4,14 +4,16 @@ One Spark step per table writes both, because silver's batch is exactly the
 bronze rows of the files just landed. Weekly tables are partitioned by the
 data's week; a run over a range of weeks is one step (single-run backfill).
 The table's GX suite is the silver asset's check: on the batch before it is
-committed, or on silver as it stands when no file was new.
+committed, or on silver as it stands when no file was new (no verdict before
+silver exists). Silver's freshness is when its rows last changed, not when the
+step last ran.
 """
 
 from collections.abc import Iterator
 
 import dagster as dg
 
-from lakehouse.ingest import ingest_one_table, lake_layout, validate_silver
+from lakehouse.ingest import ingest_one_table, lake_layout, silver_updated_at, silver_verdict
 from lakehouse.settings import Settings
 from orchestration.defs.landing.assets import landing_key
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
@@ -98,6 +100,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 "location": dg.MetadataValue.path(layout.bronze(table)),
             },
         )
+        updated_at = silver_updated_at(session, settings, table)
         yield dg.MaterializeResult(
             asset_key=silver_key(table),
             metadata={
@@ -108,16 +111,12 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 "delta_version": report.silver_version if report.silver_version is not None else "unchanged",
                 "quarantine_rules": dg.MetadataValue.json(report.by_rule),
                 "location": dg.MetadataValue.path(layout.silver(table)),
+                **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(updated_at)} if updated_at else {}),
             },
         )
-        if report.gate is not None:
-            yield _gx_check_result(table, report.gate, f"the batch of {report.rows_accepted:,} accepted rows")
-            return
-        scope = f"silver, weeks {weeks.start}-{weeks.stop - 1}" if weeks else "silver as it stands"
-        gate = validate_silver(session, settings, table, weeks)
-        if gate is None:
-            gate = GateResult(success=True, failed_rules=(), result_id="none: no silver rows yet to validate")
-        yield _gx_check_result(table, gate, scope)
+        verdict = silver_verdict(session, settings, report, weeks)
+        if verdict is not None:
+            yield _gx_check_result(table, *verdict)
 
     return ingest
 

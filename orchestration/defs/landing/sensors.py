@@ -57,7 +57,12 @@ def weekly_landing_files(settings: Settings) -> dict[str, str]:
     }
 
 
-@dg.sensor(name="new_landing_files", minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.RUNNING)
+@dg.sensor(
+    name="new_landing_files",
+    target=dg.AssetSelection.all(),
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+)
 def new_landing_files(context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]) -> dg.SensorResult:
     """Ingest a new or changed weekly file, and rebuild what depends on it, for that file's week only.
 
@@ -74,8 +79,8 @@ def new_landing_files(context: dg.SensorEvaluationContext, settings: dg.Resource
     changed: dict[tuple[str, int], list[str]] = defaultdict(list)
     for path, signature in sorted(current.items()):
         if seen.get(path) != signature:
-            week = week_of_path(path)
-            if week is None or not FIRST_WEEK <= week <= LAST_WEEK:
+            week = week_of_path(path) or 0
+            if not FIRST_WEEK <= week <= LAST_WEEK:
                 context.log.warning(f"{path}: week {week} is outside the data's weeks {FIRST_WEEK}-{LAST_WEEK}; no run")
                 continue
             changed[(path.split("/", 1)[0], week)].append(f"{path}@{signature}")

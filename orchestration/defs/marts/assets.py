@@ -3,13 +3,12 @@
 Each dbt model is an asset keyed ``<database>/<model>`` in the group of its
 folder (staging, intermediate, category, promotions, loyalty); each dbt source
 is the silver asset of the same name, so lineage runs from landing into the
-marts. dbt tests are the models' asset checks.
+marts. dbt tests are asset checks: on a model, or on the silver asset a source test reads.
 
 Three steps build the project in order: the models upstream of or beside the
 incremental ones, the incremental models (partitioned by week, the run's weeks
 passed as dbt vars), then the models built on them (rebuilt whole). A test runs
-in the step that builds the last of its parents, so it never meets a table that
-this run has yet to build.
+in the step after which none of its parents is still to be built in the run.
 """
 
 import json
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 
 from lakehouse.progress import node_progress, stage, stdout_to
 from lakehouse.settings import Settings
@@ -47,39 +46,45 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
 
 
 @dataclass(frozen=True)
-class BuildOrder:
-    """Which step builds each model (0 foundation, 1 weekly, 2 built on weekly), and each test's step."""
+class DbtTestPlacement:
+    """Which dbt tests a step runs, so that no test meets a table its run has yet to build.
 
-    step_of_model: dict[str, int]
+    Dagster may split a dbt step further to order it within a run, so the rule
+    is dynamic: a step runs the tests on its models whose other parents this run
+    does not still have to build. A test on a source runs beside a selected
+    model that reads the source.
+    """
+
     manifest: Mapping[str, Any]
 
-    @classmethod
-    def of(cls, manifest: Mapping[str, Any]) -> "BuildOrder":
-        models = {uid: node for uid, node in manifest["nodes"].items() if node["resource_type"] == "model"}
-        incremental = {uid for uid, node in models.items() if node["config"]["materialized"] == "incremental"}
-        built_on, frontier = set(), list(incremental)
-        while frontier:
-            for child in manifest["child_map"].get(frontier.pop(), []):
-                if child in models and child not in built_on:
-                    built_on.add(child)
-                    frontier.append(child)
-        step = {uid: 1 if uid in incremental else 2 if uid in built_on else 0 for uid in models}
-        return cls(step, manifest)
-
-    def tests_for(self, selected_models: set[str]) -> list[str]:
-        """The tests to run beside ``selected_models``: those on them whose parents no later step builds."""
-        if not selected_models:
-            return []
-        step = max(self.step_of_model[uid] for uid in selected_models)
+    def tests_for(self, selected: set[str], pending: set[str]) -> list[str]:
+        """Tests for the ``selected`` models (unique ids) while the run still has ``pending`` models to build."""
+        models = {uid for uid, node in self.manifest["nodes"].items() if node["resource_type"] == "model"}
         tests = [*self.manifest["nodes"].values(), *self.manifest.get("unit_tests", {}).values()]
         chosen = []
         for test in tests:
             if test["resource_type"] not in ("test", "unit_test"):
                 continue
-            parents = {uid for uid in test["depends_on"]["nodes"] if uid in self.step_of_model}
-            if parents & selected_models and all(self.step_of_model[uid] <= step for uid in parents):
+            parents = {uid for uid in test["depends_on"]["nodes"] if uid in models}
+            if not parents:
+                readers = {child for source in test["depends_on"]["nodes"]
+                           for child in self.manifest["child_map"].get(source, [])}  # fmt: skip
+                if readers & selected:
+                    chosen.append(test["name"])
+            elif parents & selected and not parents & pending:
                 chosen.append(test["name"])
         return sorted(chosen)
+
+
+def _pending_models(context: dg.AssetExecutionContext, unique_ids: Mapping[dg.AssetKey, str]) -> set[str]:
+    """The dbt models this run has yet to build in later steps."""
+    planned = context.run.asset_selection or context.job_def.asset_layer.selected_asset_keys
+    records = context.instance.get_records_for_run(
+        context.run_id, of_type=dg.DagsterEventType.ASSET_MATERIALIZATION, limit=100_000
+    ).records
+    built = {record.asset_key for record in records}
+    later = set(planned) - built - set(context.selected_asset_keys)
+    return {unique_ids[key] for key in later if key in unique_ids}
 
 
 def _dbt_build(
@@ -87,7 +92,7 @@ def _dbt_build(
     dbt: DbtCliResource,
     warehouse: WarehouseResource,
     settings: Settings,
-    order: BuildOrder,
+    placement: DbtTestPlacement,
     unique_ids: Mapping[dg.AssetKey, str],
     *arguments: str,
 ) -> Iterator[Any]:
@@ -97,7 +102,7 @@ def _dbt_build(
     """
     warehouse.ensure_serving()
     selected = {unique_ids[key] for key in context.selected_asset_keys if key in unique_ids}
-    tests = order.tests_for(selected)
+    tests = placement.tests_for(selected, _pending_models(context, unique_ids))
     test_selection = ["--select", " ".join(tests)] if tests else []
     name = context.op_execution_context.op_handle.name
     log_path = settings.data_dir / "logs" / f"dbt-{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
@@ -110,7 +115,7 @@ def _dbt_build(
             node_progress(f"dbt {name}") as advance,
             stdout_to(log),
             warehouse.dbt_environment(),
-            data_errors_are_final(),
+            data_errors_are_final(settings.clickhouse_url),
         ):
             command = ["build", "--indirect-selection", "empty", *test_selection, *arguments]
             for event in dbt.cli(command, context=context).stream():
@@ -123,8 +128,8 @@ def _dbt_build(
 def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
     """The dbt assets of the project ``manifest_path`` describes, as the three steps that build it."""
     manifest = json.loads(manifest_path.read_text())
-    translator = PlatformDbtTranslator()
-    order = BuildOrder.of(manifest)
+    translator = PlatformDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_source_tests_as_checks=True))
+    placement = DbtTestPlacement(manifest)
     unique_ids = {translator.get_asset_key(node): uid for uid, node in manifest["nodes"].items()
                   if node["resource_type"] == "model"}  # fmt: skip
 
@@ -142,7 +147,7 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
         warehouse: WarehouseResource,
         settings: dg.ResourceParam[Settings],
     ) -> Iterator[Any]:
-        yield from _dbt_build(context, dbt, warehouse, settings, order, unique_ids)
+        yield from _dbt_build(context, dbt, warehouse, settings, placement, unique_ids)
 
     @dbt_assets(
         manifest=manifest,
@@ -162,7 +167,7 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
         weeks = weeks_of_run(context)
         assert weeks is not None, "the weekly marts are partitioned by week"
         window = json.dumps({"from_week": weeks.start, "to_week": weeks.stop - 1})
-        yield from _dbt_build(context, dbt, warehouse, settings, order, unique_ids, "--vars", window)
+        yield from _dbt_build(context, dbt, warehouse, settings, placement, unique_ids, "--vars", window)
 
     @dbt_assets(
         manifest=manifest,
@@ -178,6 +183,6 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
         warehouse: WarehouseResource,
         settings: dg.ResourceParam[Settings],
     ) -> Iterator[Any]:
-        yield from _dbt_build(context, dbt, warehouse, settings, order, unique_ids)
+        yield from _dbt_build(context, dbt, warehouse, settings, placement, unique_ids)
 
     return [dbt_foundation, dbt_weekly_marts, dbt_marts]

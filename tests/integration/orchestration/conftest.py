@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 import pytest
+from pyspark.sql import SparkSession
 
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
@@ -35,6 +36,12 @@ def platform_instance(platform_settings: Settings) -> dg.DagsterInstance:
 
 
 @pytest.fixture(scope="session")
-def platform_run(platform_settings: Settings, platform_instance: dg.DagsterInstance) -> PlatformRun:
-    """``lakehouse run``'s materialisation: every asset and check, landing to marts, over all 53 weeks."""
+def platform_run(
+    spark: SparkSession, platform_settings: Settings, platform_instance: dg.DagsterInstance
+) -> PlatformRun:
+    """``lakehouse run``'s materialisation: every asset and check, landing to marts, over all 53 weeks.
+
+    It asks for the session's ``spark`` first: the Spark resource gets that same session, whose S3A
+    settings reach MinIO too (a session that exists already keeps its Hadoop settings).
+    """
     return materialise_platform(platform_settings, households=SAMPLE_HOUSEHOLDS, instance=platform_instance)

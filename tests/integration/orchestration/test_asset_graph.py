@@ -98,3 +98,14 @@ def test_importing_the_code_location_reads_no_settings_and_parses_nothing(tmp_pa
     subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, env=environment, check=True)
 
     assert not (tmp_path / "untouched").exists()
+
+
+def test_the_schedules_ask_for_one_run_over_every_week(definitions: dg.Definitions) -> None:
+    for name, job in (("daily_lake_ingestion", "lake_ingestion"), ("weekly_marts_build", "marts_build")):
+        schedule = definitions.resolve_schedule_def(name)
+
+        [request] = schedule.evaluate_tick(dg.build_schedule_context()).run_requests or []
+
+        assert schedule.job_name == job
+        assert request.tags["dagster/asset_partition_range_start"] == "2016-12-26"
+        assert request.tags["dagster/asset_partition_range_end"] == "2017-12-25"

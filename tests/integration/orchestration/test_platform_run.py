@@ -86,6 +86,10 @@ def test_materialising_an_unchanged_week_again_writes_no_rows(
     assert written[silver_key("transactions")]["delta_version"].value == "unchanged"
     assert {zone: _delta_versions(lake / zone / "transactions") for zone in ("bronze", "silver")} == versions_before
     assert _week_of_mart(platform_settings, "category.fct_sales_lines") == mart_before
+    dbt_commands = [
+        entry.user_message for entry in platform_instance.all_logs(result.run_id) if "dbt build" in entry.user_message
+    ]
+    assert any(f'--vars {{"from_week": {REVISITED_WEEK}, "to_week": {REVISITED_WEEK}}}' in m for m in dbt_commands)
     checks = result.get_asset_check_evaluations()
     assert checks
     assert [check.check_name for check in checks if not check.passed] == []
