@@ -63,10 +63,15 @@ def _files_under(store: LandingStore, table: str) -> Iterator[str]:
             yield info.path.removeprefix(store.root.rstrip("/") + "/")
 
 
-def landing_files(store: LandingStore, spec: TableSpec) -> list[LandingFile]:
-    """Every file of a feed with its SHA-256 and declared columns; damaged files are marked, not skipped."""
+def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = None) -> list[LandingFile]:
+    """Every file of a feed (of ``weeks`` only, when given) with its SHA-256 and declared columns.
+
+    Damaged files are marked, not skipped. Files outside ``weeks`` are not read at all.
+    """
     found = []
     for relative in _files_under(store, spec.name):
+        if weeks is not None and week_of_path(relative) not in weeks:
+            continue
         digest = hashlib.sha256()
         with store.filesystem.open_input_stream(store.path(relative)) as source:
             content = b"".join(iter(lambda: source.read(READ_CHUNK), b""))
@@ -97,9 +102,7 @@ def ingest_one_table(
 ) -> TableReport:
     """Ingest one table's new landing files, only those of ``weeks`` when given, printing what it did."""
     spec = TABLES[name]
-    files = landing_files(landing_store(settings), spec)
-    if weeks is not None:
-        files = [file for file in files if week_of_path(file.relative_path) in weeks]
+    files = landing_files(landing_store(settings), spec, weeks)
     privacy = PolicyContext(default_policy(), tokenisation_key(settings), settings.presidio_model)
     when = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
