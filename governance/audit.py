@@ -1,25 +1,31 @@
-"""The audit trail: an append-only record of what was done to the data, by whom, when, and how it ended.
+"""The audit trail: an append-only Delta table of what was done to the data, by whom, when, and how it ended.
 
-One JSON object per line. Each record is written with a single ``O_APPEND``
-write and flushed to disk before the call returns, so concurrent writers never
-interleave and an acknowledged record survives a crash. Nothing rewrites it.
+Pipeline runs, erasures, exports and policy changes each append one row. The
+table is created with ``delta.appendOnly = true``, so Delta itself (Spark and
+delta-rs alike) refuses any DELETE or UPDATE of it; each append is one atomic
+commit, so concurrent writers never lose each other's rows. It is written with
+delta-rs, so recording an event needs no JVM.
 """
 
 from __future__ import annotations
 
 import json
-import os
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
-from pathlib import Path
+
+import pyarrow as pa
+from deltalake import DeltaTable, write_deltalake
+from deltalake.exceptions import TableNotFoundError
+
+APPEND_ONLY = {"delta.appendOnly": "true"}
 
 
 @dataclass(frozen=True)
 class AuditRecord:
     action: str
-    """What kind of event: ``pipeline_run``, and later erasures, exports and policy changes."""
+    """What kind of event: ``pipeline_run``, ``erasure``, ``export``, ``policy_change``."""
     subject: str
-    """What it acted on: a job, a table, a household token."""
+    """What it acted on: a job, a table, an erasure request."""
     outcome: str
     """``succeeded`` or ``failed``."""
     actor: str
@@ -29,24 +35,57 @@ class AuditRecord:
     reference: str = ""
     """Where the details are: a Dagster run id, a receipt path."""
     counts: dict[str, int] = field(default_factory=dict)
-    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    policy_version: int = 0
+    code_version: str = ""
+    at: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
 
 
-def append_audit(path: Path, record: AuditRecord) -> None:
-    """Append one record to the trail at ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    line = (json.dumps(asdict(record), sort_keys=True) + "\n").encode()
-    descriptor = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o640)
+AUDIT_SCHEMA = pa.schema(
+    [
+        pa.field("at", pa.string(), nullable=False),
+        pa.field("action", pa.string(), nullable=False),
+        pa.field("subject", pa.string(), nullable=False),
+        pa.field("outcome", pa.string(), nullable=False),
+        pa.field("actor", pa.string(), nullable=False),
+        pa.field("detail", pa.string()),
+        pa.field("reference", pa.string()),
+        pa.field("counts", pa.string()),
+        pa.field("policy_version", pa.int64()),
+        pa.field("code_version", pa.string()),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class AuditTrail:
+    """Where the audit table lives: a folder or ``s3://`` URI, with delta-rs storage options."""
+
+    uri: str
+    storage_options: dict[str, str] = field(default_factory=dict)
+
+
+def append_audit(trail: AuditTrail, record: AuditRecord) -> None:
+    """Append one record as one commit; the first append creates the table, append-only."""
+    row = {name: [value] for name, value in asdict(record).items()}
+    row["counts"] = [json.dumps(record.counts, sort_keys=True)]
+    write_deltalake(
+        trail.uri,
+        pa.table(row, schema=AUDIT_SCHEMA),
+        mode="append",
+        configuration=APPEND_ONLY,
+        storage_options=trail.storage_options or None,
+    )
+
+
+def read_audit(trail: AuditTrail) -> list[AuditRecord]:
+    """Every record, oldest first; a trail never written has none."""
     try:
-        os.write(descriptor, line)
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
-def read_audit(path: Path) -> list[AuditRecord]:
-    """Every record in the trail, oldest first; an absent trail has none."""
-    if not path.exists():
+        table = DeltaTable(trail.uri, storage_options=trail.storage_options or None).to_pyarrow_table()
+    except TableNotFoundError:
         return []
-    with path.open() as lines:
-        return [AuditRecord(**json.loads(line)) for line in lines if line.strip()]
+    names = {item.name for item in fields(AuditRecord)}
+    records = []
+    for row in table.to_pylist():
+        row["counts"] = json.loads(row["counts"] or "{}")
+        records.append(AuditRecord(**{name: value for name, value in row.items() if name in names}))
+    return sorted(records, key=lambda record: record.at)

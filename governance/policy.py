@@ -49,6 +49,19 @@ class GeneralisationRule(StrEnum):
     POSTCODE_DISTRICT = "postcode_district"
 
 
+class LandingErasure(StrEnum):
+    """What erasure does to a raw landing file that held the person."""
+
+    REWRITE = "rewrite"
+    DELETE = "delete"
+
+
+class ErasurePolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    landing: LandingErasure = LandingErasure.REWRITE
+
+
 class ColumnRule(BaseModel):
     """How one column is classified and treated."""
 
@@ -85,6 +98,7 @@ class Policy(BaseModel):
     version: int
     age_band_as_of: date
     metadata_columns: tuple[str, ...] = ()
+    erasure: ErasurePolicy = ErasurePolicy()
     tables: dict[str, TablePolicy]
 
     def table(self, table: str) -> TablePolicy:

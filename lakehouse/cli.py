@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 import signal
 import time
-import traceback
-from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import TYPE_CHECKING, Annotated, NoReturn
 
 import typer
 
+from lakehouse.cli_failure import fail, failure_mode
+from lakehouse.compliance_cli import audit, erase, pii_scan
 from lakehouse.doctor import run_checks
 from lakehouse.progress import console, stage
 from lakehouse.settings import get_settings
@@ -34,26 +34,9 @@ HouseholdsOption = Annotated[
 ]
 
 
-class _State:
-    debug = False
-
-
 @app.callback()
 def main(debug: Annotated[bool, typer.Option("--debug", help="Show stack traces on failure.")] = False) -> None:
-    _State.debug = debug
-
-
-def _fail(error: Exception) -> None:
-    """One line for the person, the full trace in the log (or on screen with --debug)."""
-    if _State.debug:
-        raise error
-    logs = get_settings().data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log = logs / f"lakehouse-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    log.write_text("".join(traceback.format_exception(error)))
-    console.print(f"[bold red]error[/] {error}")
-    console.print(f"   details: {log} (or rerun with --debug)")
-    raise typer.Exit(1)
+    failure_mode.debug = debug
 
 
 @app.command()
@@ -66,7 +49,7 @@ def land(
     try:
         land_sources(get_settings(), households=households, force=force)
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
-        _fail(error)
+        fail(error)
 
 
 TablesOption = Annotated[
@@ -91,7 +74,7 @@ def ingest(tables: TablesOption = None) -> None:
     try:
         summary = _ingest(tables)
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
-        _fail(error)
+        fail(error)
     _print_ingest_totals(summary)
 
 
@@ -119,7 +102,7 @@ def run(households: HouseholdsOption = None) -> None:
     try:
         outcome = materialise_platform(settings, households=households)
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
-        _fail(error)
+        fail(error)
     home = dagster_home(settings)
     if not outcome.success:
         console.print(f"[bold red]error[/] {outcome.failure}")
@@ -180,7 +163,7 @@ def up(port: UiPortOption = 3000) -> None:
         console.print("stopping Dagster and the warehouse ...")
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         _stop_both(ui, warehouse)
-        _fail(error)
+        fail(error)
     _stop_both(ui, warehouse)
     console.print("ok stopped")
 
@@ -214,7 +197,7 @@ def docs(
     with stage("generating dbt docs (dbt docs generate)") as report:
         generated = dbt_command(settings, "docs", "generate", capture=True)
         if generated.returncode != 0:
-            _fail(RuntimeError(f"dbt docs generate failed: {failure_reason(generated.stdout.splitlines())}"))
+            fail(RuntimeError(f"dbt docs generate failed: {failure_reason(generated.stdout.splitlines())}"))
         report.notes.append(f"site: {dbt_target_path(settings) / 'index.html'}")
     if not serve:
         return
@@ -336,6 +319,10 @@ def doctor() -> None:
         raise typer.Exit(1)
 
 
+app.command()(erase)
+app.command()(audit)
+app.command("pii-scan")(pii_scan)
+
 warehouse_app = typer.Typer(
     no_args_is_help=True, help="The embedded ClickHouse warehouse (chDB over the HTTP interface)."
 )
@@ -361,7 +348,7 @@ def warehouse_serve(
     try:
         serve(warehouse_config(get_settings(), port=port, data_path=data_path))
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
-        _fail(error)
+        fail(error)
 
 
 @warehouse_app.command("start")
@@ -378,7 +365,7 @@ def warehouse_start(port: PortOption = None) -> None:
         try:
             process.start()
         except Exception as error:  # noqa: BLE001
-            _fail(error)
+            fail(error)
     console.print(f"   data: {settings.warehouse_data_path}   log: {settings.data_dir / 'logs' / 'warehouse.log'}")
     console.print("   stop: `lakehouse warehouse stop`")
 
@@ -393,5 +380,5 @@ def warehouse_stop() -> None:
     try:
         pid = stop_serving(settings.warehouse_data_path)
     except Exception as error:  # noqa: BLE001
-        _fail(error)
+        fail(error)
     console.print(f"ok stopped warehouse process {pid}" if pid else "ok no warehouse was running")

@@ -55,7 +55,7 @@ def _declared_columns(spec: TableSpec, head: bytes) -> tuple[tuple[str, ...] | N
     return None, None
 
 
-def _files_under(store: LandingStore, table: str) -> Iterator[str]:
+def files_under(store: LandingStore, table: str) -> Iterator[str]:
     selector = fs.FileSelector(store.path(table), recursive=True, allow_not_found=True)
     for info in sorted(store.filesystem.get_file_info(selector), key=lambda info: info.path):
         name = info.base_name
@@ -69,7 +69,7 @@ def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = No
     Damaged files are marked, not skipped. Files outside ``weeks`` are not read at all.
     """
     found = []
-    for relative in _files_under(store, spec.name):
+    for relative in files_under(store, spec.name):
         if weeks is not None and week_of_path(relative) not in weeks:
             continue
         digest = hashlib.sha256()

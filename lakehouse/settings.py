@@ -151,9 +151,34 @@ class Settings(BaseSettings):
         return self.data_dir / "dagster"
 
     @property
-    def audit_log(self) -> Path:
-        """The append-only audit trail (``governance.audit``)."""
-        return self.data_dir / "audit" / "audit.jsonl"
+    def audit_table_uri(self) -> str:
+        """The append-only audit table (Delta, ``governance.audit``) beside the lake, for delta-rs."""
+        root = self.lake_uri.rstrip("/")
+        return f"s3://{root.split('://', 1)[1]}/_audit/events" if self.lake_is_s3 else f"{root}/_audit/events"
+
+    @property
+    def delta_rs_storage_options(self) -> dict[str, str]:
+        """delta-rs options for an S3 lake: endpoint and keys from these settings, commits by conditional put."""
+        if not self.lake_is_s3:
+            return {}
+        options = {"AWS_REGION": self.s3_region, "conditional_put": "etag"}
+        if self.s3_endpoint:
+            options["AWS_ENDPOINT_URL"] = self.s3_endpoint
+            options["AWS_ALLOW_HTTP"] = str(self.s3_endpoint.startswith("http://")).lower()
+        if self.s3_access_key:
+            options["AWS_ACCESS_KEY_ID"] = self.s3_access_key
+            options["AWS_SECRET_ACCESS_KEY"] = self.s3_secret_key.get_secret_value()
+        return options
+
+    @property
+    def exports_dir(self) -> Path:
+        """Retailer exports: ``exports/<retailer>/<date>/``."""
+        return self.data_dir / "exports"
+
+    @property
+    def erasure_receipts_dir(self) -> Path:
+        """One JSON receipt per erasure request; also the register of erased households."""
+        return self.data_dir / "erasure" / "receipts"
 
     @property
     def bench_results_dir(self) -> Path:

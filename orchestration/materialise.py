@@ -12,7 +12,7 @@ from typing import Any
 
 import dagster as dg
 
-from governance.audit import append_audit
+from lakehouse.audit_trail import record_audit, record_policy_change
 from lakehouse.settings import Settings
 from orchestration.definitions import PLATFORM, build_definitions
 from orchestration.defs.lake.assets import silver_key
@@ -64,6 +64,7 @@ def materialise_platform(
 ) -> PlatformRun:
     """Run the ``platform`` job over every week (one run, single-run backfills) and record it in the audit trail."""
     instance = instance or dg.DagsterInstance.from_config(str(dagster_home(settings)))
+    record_policy_change(settings, actor="lakehouse run")
     job = build_definitions(settings).resolve_job_def(PLATFORM.name)
     run_config: dict[str, Any] = {"ops": {"landing_feeds": {"config": {"households": households}}}, **QUIET_LOGS}
     result = job.execute_in_process(
@@ -84,8 +85,8 @@ def materialise_platform(
             metadata = event.step_materialization_data.materialization.metadata
             silver[event.asset_key.path[1]] = {name: entry.value for name, entry in metadata.items()}
     materialised = len({event.asset_key for event in result.get_asset_materialization_events()})
-    append_audit(
-        settings.audit_log,
+    record_audit(
+        settings,
         run_audit_record(
             result.dagster_run, result.success, detail=failure, counts={"assets_materialised": materialised}
         ),

@@ -86,3 +86,16 @@ def restrict_to_households(tables: dict[str, pa.Table], households: list[int]) -
         "coupons": coupons,
         "demographics": _keep(tables["demographics"], "household_id", ids),
     }
+
+
+def without_households(tables: dict[str, pa.Table], households: set[int]) -> dict[str, pa.Table]:
+    """Every table without the rows of ``households`` (the erased), the others untouched."""
+    if not households:
+        return tables
+    erased = pa.array(sorted(households), pa.int64())
+    return {
+        name: table.filter(pc.invert(pc.is_in(table["household_id"], value_set=erased)))
+        if "household_id" in table.column_names
+        else table
+        for name, table in tables.items()
+    }

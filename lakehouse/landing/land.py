@@ -27,6 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from governance.erasure import erased_households
 from lakehouse.landing import complete_journey
 from lakehouse.landing.feedback import FeedbackText, synthetic_feedback
 from lakehouse.landing.households import sample_households
@@ -120,7 +121,7 @@ def _feedback_jsonl(texts: list[FeedbackText]) -> bytes:
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _read_manifest(store: LandingStore) -> LandingManifest | None:
+def read_manifest(store: LandingStore) -> LandingManifest | None:
     try:
         with store.filesystem.open_input_stream(store.path(MANIFEST)) as source:
             return LandingManifest(**json.loads(source.read()))
@@ -136,7 +137,7 @@ def _is_complete(store: LandingStore, manifest: LandingManifest) -> bool:
 def land_sources(settings: Settings, households: int | None = None, force: bool = False) -> LandingManifest:
     """Write all feeds for the full data, or for a seeded sample of ``households``."""
     store = landing_store(settings)
-    previous = _read_manifest(store)
+    previous = read_manifest(store)
     if (
         not force
         and previous is not None
@@ -167,6 +168,10 @@ def land_sources(settings: Settings, households: int | None = None, force: bool 
                 tables["transactions"]["store_id"], tables["promotions"]["store_id"]
             )
             stores = stores.filter(pc.is_in(stores["store_id"], value_set=used))
+            report.add(rows=sum(table.num_rows for table in tables.values()))
+    if erased := erased_households(settings.erasure_receipts_dir):
+        with stage(f"leaving out {len(erased)} erased household(s) (erasure receipts)") as report:
+            tables = complete_journey.without_households(tables, erased)
             report.add(rows=sum(table.num_rows for table in tables.values()))
 
     for feed in ALL_FEEDS:
@@ -208,6 +213,10 @@ def land_sources(settings: Settings, households: int | None = None, force: bool 
             _write_bytes(store, relative, _feedback_jsonl(group), len(group), manifest)
         report.add(rows=len(texts), files=len(by_week))
 
+    write_manifest(store, manifest)
+    return manifest
+
+
+def write_manifest(store: LandingStore, manifest: LandingManifest) -> None:
     with store.filesystem.open_output_stream(store.path(MANIFEST)) as sink:
         sink.write(json.dumps(asdict(manifest), indent=1).encode())
-    return manifest

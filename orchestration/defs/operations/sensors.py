@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from governance.audit import append_audit
+from lakehouse.audit_trail import record_audit
 from lakehouse.settings import Settings
 from orchestration.run_audit import materialised_assets, run_audit_record, step_failure_reason
 
@@ -12,7 +12,7 @@ def audit_failed_runs(context: dg.RunFailureSensorContext, settings: dg.Resource
     reason = step_failure_reason(context.get_step_failure_events()) or (
         context.failure_event.message or "the run failed before any step started"
     )
-    append_audit(settings.audit_log, run_audit_record(context.dagster_run, succeeded=False, detail=reason))
+    record_audit(settings, run_audit_record(context.dagster_run, succeeded=False, detail=reason))
 
 
 @dg.run_status_sensor(
@@ -21,4 +21,4 @@ def audit_failed_runs(context: dg.RunFailureSensorContext, settings: dg.Resource
 def audit_succeeded_runs(context: dg.RunStatusSensorContext, settings: dg.ResourceParam[Settings]) -> None:
     run = context.dagster_run
     counts = {"assets_materialised": materialised_assets(context.instance, run.run_id)}
-    append_audit(settings.audit_log, run_audit_record(run, succeeded=True, counts=counts))
+    record_audit(settings, run_audit_record(run, succeeded=True, counts=counts))

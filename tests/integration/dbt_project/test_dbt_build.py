@@ -20,6 +20,7 @@ MARTS = {
         "promotion_product_weekly",
     ],
     "loyalty": ["campaign_participation", "household_rfm", "spend_by_demographic"],
+    "exports": ["export_household_segments"],
 }
 
 

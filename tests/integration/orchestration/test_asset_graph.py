@@ -28,6 +28,7 @@ MARTS = {
         "campaign_type_performance",
     ],
     "loyalty": ["household_rfm", "spend_by_demographic", "campaign_participation"],
+    "exports": ["export_household_segments"],
 }  # fmt: skip
 WEEKLY_MARTS = {
     ("category", "fct_sales_lines"),

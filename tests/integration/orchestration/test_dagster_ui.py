@@ -90,7 +90,7 @@ def test_the_global_lineage_lists_every_domain(lakehouse_up: Up) -> None:
         groups = page.inner_text("body")
 
     for group in ("landing", "bronze", "silver", "warehouse", "staging", "intermediate", "category", "promotions",
-                  "loyalty"):  # fmt: skip
+                  "loyalty", "exports"):  # fmt: skip
         assert f"\n{group}\n" in groups, group
 
 

@@ -8,7 +8,7 @@ import dagster as dg
 import pytest
 from pyspark.sql import SparkSession
 
-from governance.audit import read_audit
+from lakehouse.audit_trail import audit_records
 from lakehouse.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
@@ -64,7 +64,7 @@ def test_a_data_error_fails_without_retries_and_the_audit_trail_says_why(spark: 
             resources={"settings": settings},
         ).for_run_failure()
     )
-    [record] = read_audit(settings.audit_log)
+    [record] = audit_records(settings)
     assert (record.action, record.outcome, record.reference) == ("pipeline_run", "failed", f"dagster run {run.run_id}")
     assert record.detail.startswith("step ingest_stores: ")
     assert "broke table rule 'at most 50% of a file's rows rejected'" in record.detail

@@ -7,7 +7,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from governance.audit import read_audit
+from lakehouse.audit_trail import audit_records
 from lakehouse.settings import Settings
 from lakehouse.warehouse import warehouse_client
 from orchestration.definitions import build_definitions
@@ -43,7 +43,7 @@ def test_the_lake_holds_every_accepted_row_and_counts_add_up(platform_run: Platf
 
 
 def test_the_run_is_in_the_audit_trail(platform_run: PlatformRun, platform_settings: Settings) -> None:
-    records = [record for record in read_audit(platform_settings.audit_log) if platform_run.run_id in record.reference]
+    records = [record for record in audit_records(platform_settings) if platform_run.run_id in record.reference]
 
     assert [(record.action, record.outcome, record.actor) for record in records] == [
         ("pipeline_run", "succeeded", "command:run")

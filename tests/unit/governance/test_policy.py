@@ -59,7 +59,7 @@ def test_the_export_marks_pseudonymous_tokens_under_their_silver_names() -> None
         "treatment": "generalise",
         "pseudonymous_token": False,
         "pseudonymous_key": False,
-        "policy_version": "2",
+        "policy_version": "3",
     }
     assert customers["household_id"]["pseudonymous_key"] is True
     assert "first_name" not in customers

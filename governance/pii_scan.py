@@ -1,0 +1,126 @@
+"""Find raw personal data in text: the planted values of the synthetic profiles, and what Presidio recognises.
+
+The profiles hold known emails, phones, names, street addresses and loyalty
+card numbers; any of them outside the restricted raw zone is a leak whatever
+its surroundings. Presidio adds what no list can know: an email, phone, payment
+or loyalty card in a shape it recognises. A finding never carries the value
+itself, only its kind and a masked preview, so the scanner's own output is
+not a leak.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+PLANTED_COLUMNS = {
+    "email": "email",
+    "phone": "phone",
+    "street_address": "street address",
+    "loyalty_card_number": "loyalty card number",
+}
+"""Profile columns whose every value is distinctive enough to be searched for anywhere."""
+PRESIDIO_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "LOYALTY_CARD")
+"""Entities recognised by shape; names are left to the planted list (product and brand names look like names)."""
+EDGE_PUNCTUATION = " \t\r\n,.;:!?()[]{}<>\"'`|="
+MAX_WORDS = 6
+
+
+def normalise(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def masked_preview(value: str) -> str:
+    """Enough of a value to find it again, not enough to read it: first character, then asterisks."""
+    return value[:1] + "*" * min(max(len(value) - 1, 3), 12)
+
+
+@dataclass(frozen=True)
+class Finding:
+    location: str
+    """Where: a table and column, a file and line."""
+    kind: str
+    """What: ``planted email``, ``Presidio EMAIL_ADDRESS``..."""
+    preview: str
+    occurrences: int = 1
+
+    def describe(self) -> str:
+        times = f", {self.occurrences} values" if self.occurrences > 1 else ""
+        return f"{self.location}: {self.kind} ({self.preview}{times})"
+
+
+class PlantedValues:
+    """The raw values of the synthetic profiles, matched as whole words or word sequences, ignoring case."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.kinds = {normalise(value): kind for value, kind in values.items() if len(value.strip()) >= 6}
+        self.longest = min(MAX_WORDS, max((len(value.split()) for value in self.kinds), default=1))
+
+    @classmethod
+    def from_profiles(cls, rows: Iterable[dict[str, object]]) -> PlantedValues:
+        values: dict[str, str] = {}
+        for row in rows:
+            for column, kind in PLANTED_COLUMNS.items():
+                if isinstance(row.get(column), str):
+                    values[str(row[column])] = f"planted {kind}"
+            first, last = row.get("first_name"), row.get("last_name")
+            if isinstance(first, str) and isinstance(last, str):
+                values[f"{first} {last}"] = "planted full name"
+        return cls(values)
+
+    def __len__(self) -> int:
+        return len(self.kinds)
+
+    def find(self, text: str) -> list[tuple[str, str]]:
+        """(kind, matched text) for each planted value in ``text``."""
+        words = [word.strip(EDGE_PUNCTUATION) for word in normalise(text).split(" ")]
+        found = []
+        for start in range(len(words)):
+            for width in range(1, self.longest + 1):
+                candidate = " ".join(words[start : start + width])
+                if kind := self.kinds.get(candidate):
+                    found.append((kind, candidate))
+        return found
+
+
+Analyse = Callable[[str], list[tuple[str, str, float]]]
+"""Presidio as the scanner uses it: text -> (entity, matched text, score)."""
+
+
+class PiiScanner:
+    """Collects findings per location from planted values and, for free text, Presidio."""
+
+    def __init__(self, planted: PlantedValues, analyse: Analyse | None) -> None:
+        self.planted = planted
+        self.analyse = analyse
+        self.findings: dict[tuple[str, str], Finding] = {}
+        self.values_scanned = 0
+
+    def _add(self, location: str, kind: str, value: str) -> None:
+        key = (location, kind)
+        if key in self.findings:
+            found = self.findings[key]
+            self.findings[key] = Finding(location, kind, found.preview, found.occurrences + 1)
+        else:
+            self.findings[key] = Finding(location, kind, masked_preview(value))
+
+    def scan(self, location: str, text: str, with_presidio: bool = True) -> None:
+        self.values_scanned += 1
+        for kind, value in self.planted.find(text):
+            self._add(location, kind, value)
+        if with_presidio and self.analyse is not None and looks_like_it_could_hold_pii(text):
+            for entity, value, _ in self.analyse(text):
+                self._add(location, f"Presidio {entity}", value)
+
+    @property
+    def results(self) -> list[Finding]:
+        return sorted(self.findings.values(), key=lambda finding: (finding.location, finding.kind))
+
+
+PII_HINT = re.compile(r"@|\d{3}")
+
+
+def looks_like_it_could_hold_pii(text: str) -> bool:
+    """Every entity Presidio is asked for has an ``@`` or a run of digits: skip the model for anything else."""
+    return bool(PII_HINT.search(text))

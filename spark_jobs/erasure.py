@@ -1,0 +1,130 @@
+"""Erase households from Delta tables, including the history Delta keeps for time travel.
+
+A DELETE alone leaves the rows in the files of earlier versions, readable with
+``versionAsOf``. So each DELETE is followed by a VACUUM of the files no current
+version needs. Delta refuses a retention under its 7-day safety window unless
+its check is off; erasure turns it off only in a child session that runs
+nothing but this VACUUM, never in the session every job shares. The VACUUM is
+LITE: it removes only files the log says were removed, so the files of a write
+still in flight (not yet in the log) are never touched.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from delta.exceptions import (
+    ConcurrentAppendException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentDeleteReadException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    DeltaConcurrentModificationException,
+    MetadataChangedException,
+)
+from delta.tables import DeltaTable
+from pyspark.sql import SparkSession
+
+from spark_jobs.delta_io import table_exists
+
+RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
+CONFLICT_RETRIES = 5
+COMMIT_CONFLICTS = (
+    ConcurrentAppendException,
+    ConcurrentDeleteDeleteException,
+    ConcurrentDeleteReadException,
+    ConcurrentTransactionException,
+    ConcurrentWriteException,
+    DeltaConcurrentModificationException,
+    MetadataChangedException,
+)
+"""Delta's optimistic concurrency: another commit won; re-reading the table and trying again is safe."""
+
+
+class ErasureConflictError(RuntimeError):
+    """A DELETE kept losing to concurrent writers; nothing was half done (Delta commits whole or not at all)."""
+
+
+@dataclass(frozen=True)
+class TableErasure:
+    path: str
+    rows_removed: int
+    delete_version: int | None
+    """The version that committed the DELETE; None when the table held none of the rows."""
+
+
+def household_key(in_json_record: bool = False) -> str:
+    """The SQL expression for a row's household: its column, or the field of a quarantined JSON record."""
+    return "cast(get_json_object(_record, '$.household_id') as bigint)" if in_json_record else "household_id"
+
+
+def household_condition(households: list[int], in_json_record: bool = False) -> str:
+    """SQL matching the households' rows."""
+    listed = ", ".join(str(int(household)) for household in sorted(households))
+    return f"{household_key(in_json_record)} in ({listed})"
+
+
+def rows_matching(spark: SparkSession, path: str, condition: str, version: int | None = None) -> int:
+    reader = spark.read.format("delta")
+    if version is not None:
+        reader = reader.option("versionAsOf", version)
+    return int(reader.load(path).where(condition).count())
+
+
+def delete_rows(spark: SparkSession, path: str, condition: str) -> TableErasure:
+    """DELETE the matching rows, retrying when a concurrent commit wins the race (optimistic concurrency)."""
+    if not table_exists(spark, path):
+        return TableErasure(path, 0, None)
+    for attempt in range(1, CONFLICT_RETRIES + 1):
+        matching = rows_matching(spark, path, condition)
+        if matching == 0:
+            return TableErasure(path, 0, None)
+        table = DeltaTable.forPath(spark, path)
+        try:
+            table.delete(condition)
+        except COMMIT_CONFLICTS:
+            time.sleep(0.5 * attempt)
+            continue
+        last = table.history(1).select("version", "operation", "operationMetrics").first()
+        assert last is not None
+        removed = int((last["operationMetrics"] or {}).get("numDeletedRows", matching))
+        return TableErasure(path, removed, int(last["version"]))
+    raise ErasureConflictError(
+        f"{path}: DELETE lost to concurrent writers {CONFLICT_RETRIES} times; erasure stopped, nothing of it committed"
+    )
+
+
+def purge_history(spark: SparkSession, path: str) -> None:
+    """VACUUM away every file the current version does not need, so no earlier version can be read back."""
+    if not table_exists(spark, path):
+        return
+    purge_session = spark.newSession()
+    purge_session.conf.set(RETENTION_CHECK, "false")
+    purge_session.sql(f"VACUUM delta.`{path}` LITE RETAIN 0 HOURS").collect()
+
+
+def _version_is_readable(spark: SparkSession, path: str, version: int) -> bool:
+    """Whether every data file of the version still exists: a vacuumed version cannot be read back at all."""
+    files = spark.read.format("delta").option("versionAsOf", version).load(path).inputFiles()
+    jvm = spark.sparkContext._jvm
+    assert jvm is not None
+    configuration = spark.sparkContext._jsc.hadoopConfiguration()
+    for file in files:
+        hadoop_path = jvm.org.apache.hadoop.fs.Path(file)
+        if not hadoop_path.getFileSystem(configuration).exists(hadoop_path):
+            return False
+    return True
+
+
+def versions_holding(spark: SparkSession, path: str, condition: str) -> list[int]:
+    """The versions of the table, readable by time travel, that still hold matching rows."""
+    if not table_exists(spark, path):
+        return []
+    history = DeltaTable.forPath(spark, path).history().select("version").collect()
+    return [
+        int(row["version"])
+        for row in history
+        if _version_is_readable(spark, path, int(row["version"]))
+        and rows_matching(spark, path, condition, int(row["version"])) > 0
+    ]

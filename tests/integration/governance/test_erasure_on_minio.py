@@ -1,0 +1,62 @@
+"""Right to erasure on a lake and landing zone in S3 (MinIO): only the URIs differ from the local lake."""
+
+from __future__ import annotations
+
+import pytest
+from pyspark.sql import SparkSession
+
+from governance.erasure import ErasureRequest
+from lakehouse.audit_trail import audit_records
+from lakehouse.erasure import delta_locations, erase_households, find_remains
+from lakehouse.ingest import ingest_all
+from lakehouse.landing.erase import household_feeds, landing_files_holding
+from lakehouse.landing.land import land_sources
+from lakehouse.landing.storage import landing_store
+from lakehouse.settings import Settings
+from spark_jobs.delta_io import table_exists
+from spark_jobs.erasure import household_condition, versions_holding
+from tests.clickhouse import warehouse_on_free_port
+from tests.conftest import LAKE_BUCKET, MINIO_HOUSEHOLDS
+from tests.integration.governance.conftest import lake_rows_by_household, without
+
+pytestmark = pytest.mark.integration
+
+
+def test_an_erased_household_is_gone_from_the_s3_lake_its_history_and_its_landing_files(
+    spark: SparkSession, s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    data_dir = tmp_path_factory.mktemp("erasure-s3")
+    settings = s3_settings.model_copy(
+        update={
+            "data_dir": data_dir,
+            "lake_uri": f"s3a://{LAKE_BUCKET}/erasure/lake",
+            "landing_uri": f"s3://{LAKE_BUCKET}/erasure/landing",
+        }
+    )
+    land_sources(settings, households=MINIO_HOUSEHOLDS)
+    ingest_all(spark, settings)
+    households = sorted(
+        int(row["household_id"])
+        for row in spark.read.format("delta").load(f"{settings.lake_uri}/silver/customers").collect()
+    )
+    household = households[0]
+    before = lake_rows_by_household(spark, settings)
+
+    with warehouse_on_free_port(settings, data_dir / "warehouse") as warehouse:
+        [outcome] = erase_households(spark, warehouse.settings, [ErasureRequest(household)], "dpo@retailer")
+        remains = find_remains(spark, warehouse.settings, [household])
+
+    assert outcome.status == "erased"
+    assert remains == []
+    for location in delta_locations(settings):
+        if table_exists(spark, location.path):
+            assert (
+                versions_holding(spark, location.path, household_condition([household], location.in_json_record)) == []
+            )
+    store = landing_store(settings)
+    assert [path for spec in household_feeds() for path in landing_files_holding(store, spec.name, {household})] == []
+    assert lake_rows_by_household(spark, settings) == without(before, household)
+    assert [record.action for record in audit_records(settings) if record.action == "erasure"] == ["erasure"]
+    assert audit_records(settings)[-1].reference.endswith(
+        f"{outcome.receipt.request_id}.json" if outcome.receipt else ""
+    )
