@@ -16,7 +16,8 @@ from faker.providers.person.en_GB import Provider as BritishNames
 from faker.providers.person.en_US import Provider as AmericanNames
 from presidio_analyzer import Pattern, PatternRecognizer
 
-SURNAME = r"[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?"
+SURNAME = r"(?:[A-Z]['\u2019]|Mc|Mac)?[A-Z][a-z]+(?:['-][A-Z]?[a-z]+)?"
+"""A capitalised word, with the Irish and Scottish prefixes (O'Connor, D'Arcy, McDonald) and double-barrelled names."""
 SUFFIX = r"(?:\s+(?:MD|PhD|DDS|DVM|Jr\.?|Sr\.?|II|III|IV))?"
 TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
 

@@ -11,7 +11,7 @@ not a leak.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 PLANTED_COLUMNS = {
@@ -58,7 +58,7 @@ class PlantedValues:
         self.longest = min(MAX_WORDS, max((len(value.split()) for value in self.kinds), default=1))
 
     @classmethod
-    def from_profiles(cls, rows: Iterable[dict[str, object]]) -> PlantedValues:
+    def from_profiles(cls, rows: Iterable[Mapping[str, object]]) -> PlantedValues:
         values: dict[str, str] = {}
         for row in rows:
             for column, kind in PLANTED_COLUMNS.items():
@@ -77,7 +77,7 @@ class PlantedValues:
         words = [word.strip(EDGE_PUNCTUATION) for word in normalise(text).split(" ")]
         found = []
         for start in range(len(words)):
-            for width in range(1, self.longest + 1):
+            for width in range(1, min(self.longest, len(words) - start) + 1):
                 candidate = " ".join(words[start : start + width])
                 if kind := self.kinds.get(candidate):
                     found.append((kind, candidate))

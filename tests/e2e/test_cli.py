@@ -79,6 +79,60 @@ def test_doctor_is_all_green_after_a_run(first_run: tuple[Path, subprocess.Compl
     assert all(line.startswith("ok ") for line in lines), doctor.stdout
 
 
+def _first_household(data_dir: Path) -> int:
+    header, first = (data_dir / "landing" / "customers" / "customers.csv").read_text().splitlines()[:2]
+    return int(first.split(",")[header.split(",").index('"household_id"')])
+
+
+def test_erasing_an_unknown_household_answers_in_one_line_and_exits_1(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data_dir, _ = first_run
+
+    result = _lakehouse(data_dir, "erase", "--household", "987654321")
+
+    assert result.returncode == 1, result.stdout
+    assert (
+        "unknown household 987654321: in no landing file, lake table or mart, and never erased; nothing was changed"
+        in result.stdout
+    )
+
+
+def test_a_bad_requests_file_is_refused_naming_the_line_before_anything_is_erased(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]], tmp_path: Path
+) -> None:
+    data_dir, _ = first_run
+    requests = tmp_path / "requests.csv"
+    requests.write_text("household_id\n12x\n")
+
+    result = _lakehouse(data_dir, "erase", "--requests", str(requests))
+
+    assert result.returncode == 1
+    assert f"error {requests}: line 2: field household_id '12x' is not a positive whole number" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_erase_prints_a_receipt_the_audit_lists_it_and_the_scan_stays_clean(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data_dir, _ = first_run
+    household = _first_household(data_dir)
+
+    erased = _lakehouse(data_dir, "erase", "--household", str(household), "--by", "dpo@retailer", "--reference", "T-9")
+    audit = _lakehouse(data_dir, "audit")
+    scan = _lakehouse(data_dir, "pii-scan")
+
+    assert erased.returncode == 0, erased.stdout + erased.stderr
+    assert f"erased household {household}: rows removed: landing " in erased.stdout
+    assert "receipt: " in erased.stdout
+    assert audit.returncode == 0, audit.stdout
+    actions = {line.split()[1] for line in audit.stdout.splitlines() if line[:2] == "20"}
+    assert actions == {"policy_change", "pipeline_run", "erasure"}
+    assert "dpo@retailer" in audit.stdout
+    assert scan.returncode == 0, scan.stdout
+    assert "clean: no raw personal data" in scan.stdout
+
+
 def test_doctor_names_the_fix_for_what_is_missing(tmp_path: Path) -> None:
     doctor = _lakehouse(tmp_path, "doctor")
 

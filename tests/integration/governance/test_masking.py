@@ -82,3 +82,11 @@ def test_names_spacy_misses_are_caught_by_the_gazetteer_but_lower_case_words_are
     assert masker.mask("Ask for Sophie Robinson at the deli counter.") == "Ask for <PERSON> at the deli counter."
     assert masker.mask("Mrs Rita Brown and I shop on Saturdays.") == "<PERSON> and I shop on Saturdays."
     assert masker.mask("Last week's bill was 104.20 for 37 items.") == "Last week's bill was 104.20 for 37 items."
+
+
+@pytest.mark.parametrize("name", ["Shane O'Connor", "Mary McDonald", "Liam D'Arcy-Smith", "Niamh O\u2019Brien"])
+def test_surnames_with_prefixes_are_masked_whole(masker: TextMasker, name: str) -> None:
+    """Found by ``lakehouse pii-scan`` on the full data: 'O'Connor' once escaped the gazetteer's surname pattern."""
+    assert masker.mask(f"Hi, this is {name}. The checkout overcharged me.") == (
+        "Hi, this is <PERSON>. The checkout overcharged me."
+    )
