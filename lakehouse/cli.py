@@ -123,7 +123,9 @@ def run(households: HouseholdsOption = None) -> None:
         f"curl -u {settings.analyst_user}:<password> "
         f"'{settings.clickhouse_url}/?query=SELECT+*+FROM+category.category_performance_weekly+LIMIT+5'"
     )
-    console.print("   marts:    databases category, promotions, loyalty; `lakehouse docs` serves their dbt docs")
+    console.print(
+        "   marts:    databases category, promotions, loyalty, exports; `lakehouse docs` serves their dbt docs"
+    )
     console.print(
         f"   Dagster:  `lakehouse up` opens the UI on http://127.0.0.1:3000 with this run (DAGSTER_HOME={home})"
     )

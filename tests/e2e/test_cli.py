@@ -51,7 +51,10 @@ def test_run_materialises_every_asset_reporting_each_stage_and_where_to_look(
     assert "(dbt_weekly_marts) in " in result.stdout
     assert "59 assets materialised" in result.stdout
     assert "`lakehouse up` opens the UI on http://127.0.0.1:3000" in result.stdout
-    assert "marts:    databases category, promotions, loyalty; `lakehouse docs` serves their dbt docs" in result.stdout
+    assert (
+        "marts:    databases category, promotions, loyalty, exports; `lakehouse docs` serves their dbt docs"
+        in result.stdout
+    )
     assert f"SQL:      {WAREHOUSE_URL} as analyst (read-only)" in result.stdout
     assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()
 

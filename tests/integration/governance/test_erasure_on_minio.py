@@ -1,4 +1,4 @@
-"""Right to erasure on a lake and landing zone in S3 (MinIO): only the URIs differ from the local lake."""
+"""Right to erasure on a lake and landing zone in S3 (MinIO), with marts read over S3: only the URIs differ."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pyspark.sql import SparkSession
 
 from governance.erasure import ErasureRequest
 from lakehouse.audit_trail import audit_records
+from lakehouse.dbt import build_marts
 from lakehouse.erasure import delta_locations, erase_households, find_remains
 from lakehouse.ingest import ingest_all
 from lakehouse.landing.erase import household_feeds, landing_files_holding
@@ -17,12 +18,12 @@ from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import household_condition, versions_holding
 from tests.clickhouse import warehouse_on_free_port
 from tests.conftest import LAKE_BUCKET, MINIO_HOUSEHOLDS
-from tests.integration.governance.conftest import lake_rows_by_household, without
+from tests.integration.governance.conftest import lake_rows_by_household, warehouse_rows_by_household, without
 
 pytestmark = pytest.mark.integration
 
 
-def test_an_erased_household_is_gone_from_the_s3_lake_its_history_and_its_landing_files(
+def test_an_erased_household_is_gone_from_the_s3_lake_its_history_the_marts_and_the_landing_files(
     spark: SparkSession, s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     data_dir = tmp_path_factory.mktemp("erasure-s3")
@@ -43,9 +44,14 @@ def test_an_erased_household_is_gone_from_the_s3_lake_its_history_and_its_landin
     before = lake_rows_by_household(spark, settings)
 
     with warehouse_on_free_port(settings, data_dir / "warehouse") as warehouse:
+        build_marts(warehouse.settings)
+        marts_before = warehouse_rows_by_household(warehouse.settings)
         [outcome] = erase_households(spark, warehouse.settings, [ErasureRequest(household)], "dpo@retailer")
         remains = find_remains(spark, warehouse.settings, [household])
+        marts_after = warehouse_rows_by_household(warehouse.settings)
 
+    assert any(household in counts for counts in marts_before.values())
+    assert marts_after == without(marts_before, household)
     assert outcome.status == "erased"
     assert remains == []
     for location in delta_locations(settings):
