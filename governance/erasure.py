@@ -20,10 +20,6 @@ class ErasureRequestError(ValueError):
     """A request file or argument that names no valid household; the message names the file, line and field."""
 
 
-class UnknownHouseholdError(LookupError):
-    """The household is in no landing file, lake table or receipt: there is nothing to erase."""
-
-
 @dataclass(frozen=True)
 class ErasureRequest:
     household_id: int
@@ -132,6 +128,28 @@ def read_receipts(receipts_dir: Path) -> list[ErasureReceipt]:
     return sorted(receipts, key=lambda receipt: receipt.started_at)
 
 
+def mark_pending(receipts_dir: Path, request_id: str, household: int) -> None:
+    """Put the household in the register before its erasure starts; its receipt replaces the mark."""
+    receipts_dir.mkdir(parents=True, exist_ok=True)
+    (receipts_dir / f"{request_id}.pending").write_text(json.dumps({"household_id": household}) + "\n")
+
+
+def clear_pending(receipts_dir: Path, request_id: str, household: int | None = None) -> None:
+    """Remove this request's mark and, once a receipt is written for ``household``, every earlier one."""
+    (receipts_dir / f"{request_id}.pending").unlink(missing_ok=True)
+    if household is not None:
+        for mark in receipts_dir.glob("*.pending"):
+            if json.loads(mark.read_text())["household_id"] == household:
+                mark.unlink(missing_ok=True)
+
+
+def pending_households(receipts_dir: Path) -> set[int]:
+    """Households whose erasure started and has no receipt yet (it failed half way, or runs now)."""
+    if not receipts_dir.exists():
+        return set()
+    return {int(json.loads(mark.read_text())["household_id"]) for mark in receipts_dir.glob("*.pending")}
+
+
 def erased_households(receipts_dir: Path) -> set[int]:
-    """The register: every household an erasure has removed."""
-    return {receipt.household_id for receipt in read_receipts(receipts_dir)}
+    """The register: every household an erasure has removed or has started to remove."""
+    return {receipt.household_id for receipt in read_receipts(receipts_dir)} | pending_households(receipts_dir)

@@ -31,6 +31,11 @@ def normalise(text: str) -> str:
     return " ".join(text.lower().split())
 
 
+def words_of(text: str) -> str:
+    """Lower case, single spaces, each word without the punctuation around it: text and planted values alike."""
+    return " ".join(word for word in (word.strip(EDGE_PUNCTUATION) for word in normalise(text).split(" ")) if word)
+
+
 def masked_preview(value: str) -> str:
     """Enough of a value to find it again, not enough to read it: first character, then asterisks."""
     return value[:1] + "*" * min(max(len(value) - 1, 3), 12)
@@ -54,7 +59,7 @@ class PlantedValues:
     """The raw values of the synthetic profiles, matched as whole words or word sequences, ignoring case."""
 
     def __init__(self, values: dict[str, str]) -> None:
-        self.kinds = {normalise(value): kind for value, kind in values.items() if len(value.strip()) >= 6}
+        self.kinds = {words_of(value): kind for value, kind in values.items() if len(value.strip()) >= 6}
         self.longest = min(MAX_WORDS, max((len(value.split()) for value in self.kinds), default=1))
 
     @classmethod
@@ -74,7 +79,7 @@ class PlantedValues:
 
     def find(self, text: str) -> list[tuple[str, str]]:
         """(kind, matched text) for each planted value in ``text``."""
-        words = [word.strip(EDGE_PUNCTUATION) for word in normalise(text).split(" ")]
+        words = words_of(text).split(" ")
         found = []
         for start in range(len(words)):
             for width in range(1, min(self.longest, len(words) - start) + 1):

@@ -56,7 +56,8 @@ def erase(
     for outcome in outcomes:
         if outcome.status == "erased" and outcome.receipt is not None:
             zones = ", ".join(f"{zone} {rows:,}" for zone, rows in outcome.receipt.rows_by_zone().items())
-            console.print(f"[bold green]erased[/] household {outcome.household_id}: rows removed: {zones}")
+            removed = f"rows removed: {zones}" if zones else "an earlier, interrupted erasure had removed every row"
+            console.print(f"[bold green]erased[/] household {outcome.household_id}: {removed}")
             console.print(f"   receipt: {outcome.receipt_file}")
         elif outcome.status == "already_erased" and outcome.receipt is not None:
             console.print(

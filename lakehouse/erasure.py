@@ -30,7 +30,10 @@ from governance.erasure import (
     ErasureReceipt,
     ErasureRequest,
     RemovedRows,
+    clear_pending,
+    mark_pending,
     now_utc,
+    pending_households,
     read_receipts,
     write_receipt,
 )
@@ -144,20 +147,20 @@ def _erase_from_lake(spark: SparkSession, settings: Settings, households: list[i
 
 
 def _erase_from_landing(
-    spark: SparkSession, settings: Settings, households: list[int], request_id: str, found: _Found
+    spark: SparkSession, settings: Settings, households: list[int], ledger_batch: str, found: _Found
 ) -> None:
     store = landing_store(settings)
     with stage(f"erasing from landing files ({default_policy().erasure.landing.value})") as report:
         results = erase_from_landing(store, set(households), default_policy().erasure.landing)
         report.add(rows=sum(result.rows_removed for result in results), files=len(results))
-    _mark_rewritten_as_ingested(spark, settings, results, request_id)
+    _mark_rewritten_as_ingested(spark, settings, results, ledger_batch)
     for result in results:
         for household, rows in result.rows_by_household.items():
             found.add(household, RemovedRows("landing", f"{store.uri_of(result.relative_path)}", rows, result.action))
 
 
 def _mark_rewritten_as_ingested(
-    spark: SparkSession, settings: Settings, results: list[LandingErasureResult], request_id: str
+    spark: SparkSession, settings: Settings, results: list[LandingErasureResult], ledger_batch: str
 ) -> None:
     """A rewritten file has a new checksum: when its earlier version was ingested, the ledger records the new one.
 
@@ -167,14 +170,14 @@ def _mark_rewritten_as_ingested(
     layout = lake_layout(settings)
     ledger = {table: ledger_entries(spark, layout, table) for table in {result.table for result in results}}
     entries = [
-        (result.table, result.relative_path, result.new_checksum, f"erasure:{request_id}", result.rows_left, None,
+        (result.table, result.relative_path, result.new_checksum, f"erasure:{ledger_batch}", result.rows_left, None,
          None, default_policy().version, datetime.now(UTC).replace(tzinfo=None))
         for result in results
         if result.new_checksum is not None
         and result.old_checksum in ledger[result.table].get(result.relative_path, set())
     ]  # fmt: skip
     if entries:
-        append_once(spark.createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:erasure:{request_id}")
+        append_once(spark.createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:erasure:{ledger_batch}")
 
 
 def _household_tables(settings: Settings) -> list[tuple[str, str]]:
@@ -291,38 +294,44 @@ def _previous_receipts(settings: Settings, households: Iterable[int]) -> dict[in
 def erase_households(
     spark: SparkSession, settings: Settings, requests: list[ErasureRequest], requested_by: str | None = None
 ) -> list[ErasureOutcome]:
-    """Erase every requested household found anywhere; answer the others (already erased, unknown)."""
+    """Erase every requested household found anywhere; answer the others (already erased, unknown).
+
+    Each household is put in the register as pending before anything is touched, so an erasure that
+    fails half way still keeps landing from bringing it back, and its rerun completes it with a receipt.
+    A failure is recorded in the audit trail before it is raised.
+    """
     actor = requested_by or getpass.getuser()
     started = datetime.now(UTC)
-    started_at = now_utc()
+    requests = list({request.household_id: request for request in reversed(requests)}.values())[::-1]
     households = [request.household_id for request in requests]
     request_ids = {household: _request_id(household, started) for household in households}
-    batch_id = f"{started:%Y%m%dT%H%M%S%fZ}"
-    found = _Found()
-    rebuilt: list[str] = []
-    for _ in range(VERIFY_ROUNDS):
-        _erase_from_landing(spark, settings, households, batch_id, found)
-        _erase_from_lake(spark, settings, households, found)
-        if is_serving(settings.clickhouse_url) or found.rows:
-            rebuilt = _erase_from_warehouse(settings, households, found) or rebuilt
-        with stage("verifying: tables, every readable Delta version, landing files, warehouse") as report:
-            remains = find_remains(spark, settings, households)
-            report.notes.append("nothing left" if not remains else f"{len(remains)} place(s) still hold it")
-        if not remains:
-            break
-    else:
-        raise ErasureIncompleteError(
-            f"households {', '.join(map(str, households))} still found after {VERIFY_ROUNDS} rounds of erasure "
-            f"(a concurrent writer keeps adding them?): {'; '.join(remains[:5])}"
-        )
+    interrupted = pending_households(settings.erasure_receipts_dir)
+    for household in households:
+        mark_pending(settings.erasure_receipts_dir, request_ids[household], household)
+    try:
+        found, rebuilt = _erase_everywhere(spark, settings, households, f"{started:%Y%m%dT%H%M%S%fZ}")
+    except Exception as error:
+        for household in households:
+            record_audit(
+                settings,
+                AuditRecord(
+                    action="erasure",
+                    subject=f"erasure request {request_ids[household]}",
+                    outcome="failed",
+                    actor=actor,
+                    detail=f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+                    reference="household stays in the register as pending; erase it again to complete",
+                ),
+            )
+        raise
 
     earlier = _previous_receipts(settings, households)
     outcomes = []
-    policy_version = default_policy().version
     for request in requests:
         household = request.household_id
         removed = found.rows.get(household, [])
-        if not removed:
+        if not removed and household not in interrupted:
+            clear_pending(settings.erasure_receipts_dir, request_ids[household])
             status = "already_erased" if household in earlier else "unknown"
             outcomes.append(ErasureOutcome(household, status, earlier.get(household)))
             continue
@@ -331,14 +340,15 @@ def erase_households(
             household_id=household,
             reference=request.reference,
             requested_by=actor,
-            policy_version=policy_version,
+            policy_version=default_policy().version,
             code_version=code_version(),
-            started_at=started_at,
+            started_at=started.isoformat(timespec="seconds"),
             finished_at=now_utc(),
             removed=removed,
             rebuilt=rebuilt,
         )
         path = write_receipt(settings.erasure_receipts_dir, receipt)
+        clear_pending(settings.erasure_receipts_dir, request_ids[household], household)
         record_audit(
             settings,
             AuditRecord(
@@ -346,11 +356,34 @@ def erase_households(
                 subject=f"erasure request {receipt.request_id}",
                 outcome="succeeded",
                 actor=actor,
-                detail=f"removed from {len(removed)} place(s); Delta history vacuumed; "
-                f"{len(rebuilt)} aggregate(s) rebuilt",
+                detail=f"removed from {len(removed)} place(s), earlier versions vacuumed"
+                if removed
+                else "completed an interrupted erasure: nothing of the household was left",
                 reference=str(path),
                 counts=receipt.rows_by_zone(),
             ),
         )
         outcomes.append(ErasureOutcome(household, "erased", receipt, path))
     return outcomes
+
+
+def _erase_everywhere(
+    spark: SparkSession, settings: Settings, households: list[int], batch_id: str
+) -> tuple[_Found, list[str]]:
+    """Landing, lake, warehouse, then verification, in rounds until nothing is left."""
+    found = _Found()
+    rebuilt: list[str] = []
+    for round_number in range(1, VERIFY_ROUNDS + 1):
+        _erase_from_landing(spark, settings, households, f"{batch_id}-{round_number}", found)
+        _erase_from_lake(spark, settings, households, found)
+        if is_serving(settings.clickhouse_url) or found.rows:
+            rebuilt = _erase_from_warehouse(settings, households, found) or rebuilt
+        with stage("verifying: tables, every readable Delta version, landing files, warehouse") as report:
+            remains = find_remains(spark, settings, households)
+            report.notes.append("nothing left" if not remains else f"{len(remains)} place(s) still hold it")
+        if not remains:
+            return found, rebuilt
+    raise ErasureIncompleteError(
+        f"households {', '.join(map(str, households))} still found after {VERIFY_ROUNDS} rounds of erasure "
+        f"(a concurrent writer keeps adding them?): {'; '.join(remains[:5])}"
+    )

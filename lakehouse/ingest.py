@@ -16,6 +16,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.functions import max as spark_max
 
+from governance.erasure import erased_households
 from governance.policy import default_policy
 from lakehouse.landing.land import week_of_path
 from lakehouse.landing.storage import LandingStore, landing_store
@@ -107,7 +108,8 @@ def ingest_one_table(
     when = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
-        report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when)
+        erased = frozenset(erased_households(settings.erasure_receipts_dir))
+        report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
         line.add(rows=report.rows_in, files=report.files_new)
         if report.files_new == 0:
             line.notes.append(f"no new files ({report.files_seen} already ingested)")
@@ -116,6 +118,8 @@ def ingest_one_table(
                 f"accepted {report.rows_accepted:,}, quarantined {report.rows_quarantined:,}, "
                 f"wrote {report.rows_written:,} silver rows (version {report.silver_version})"
             )
+        if report.rows_of_erased_households:
+            line.notes.append(f"left out {report.rows_of_erased_households:,} rows of erased households (receipts)")
         for rule, count in sorted(report.by_rule.items(), key=lambda item: -item[1]):
             line.notes.append(f"quarantine: {count:,} rows: {rule}")
         for source_file, reason in report.unreadable.items():

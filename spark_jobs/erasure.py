@@ -56,7 +56,11 @@ class TableErasure:
 
 def household_key(in_json_record: bool = False) -> str:
     """The SQL expression for a row's household: its column, or the field of a quarantined JSON record."""
-    return "cast(get_json_object(_record, '$.household_id') as bigint)" if in_json_record else "household_id"
+    return (
+        "try_cast(get_json_object(_record, '$.household_id') as bigint)"
+        if in_json_record
+        else ("try_cast(household_id as bigint)")
+    )
 
 
 def household_condition(households: list[int], in_json_record: bool = False) -> str:

@@ -26,13 +26,14 @@ from pathlib import Path
 from delta.tables import DeltaTable
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.functions import col, current_timestamp, lit, struct, to_json
+from pyspark.sql.functions import col, current_timestamp, expr, lit, struct, to_json
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
 from governance.policy import Policy
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
 from spark_jobs.conform import RULE, judge_rows, mark_duplicates, type_rows, with_week
 from spark_jobs.delta_io import append_once, ingested_files, table_exists, upsert_by_key
+from spark_jobs.erasure import household_condition
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.pii import apply_policy
 from spark_jobs.quality import GateResult, TableRuleError, run_gate
@@ -98,6 +99,8 @@ class TableReport:
     rows_quarantined: int = 0
     by_rule: dict[str, int] = field(default_factory=dict)
     bronze_rows_written: int = 0
+    rows_of_erased_households: int = 0
+    """Rows of households erased earlier that a feed sent again: left out before bronze, by law not by rule."""
     rows_written: int = 0
     silver_version: int | None = None
     gate: GateResult | None = None
@@ -196,8 +199,13 @@ def ingest_table(
     files: Sequence[LandingFile],
     privacy: PolicyContext,
     ingested_at: datetime,
+    erased: frozenset[int] = frozenset(),
 ) -> TableReport:
-    """Bring ``spec``'s new landing files into bronze and silver; a no-op when there are none."""
+    """Bring ``spec``'s new landing files into bronze and silver; a no-op when there are none.
+
+    Rows of ``erased`` households (the erasure register) never reach bronze, so a source that sends
+    an erased shopper again cannot bring them back.
+    """
     started = time.perf_counter()
     report = TableReport(spec.name, files_seen=len(files))
     done = ledger_entries(spark, layout, spec.name)
@@ -215,6 +223,10 @@ def ingest_table(
     to_bronze = [file for file in readable if file.identity not in in_bronze]
     if to_bronze:
         landed = bronze_batch(spark, to_bronze, spec, batch_id, ingested_at)
+        if landed is not None and erased and "household_id" in landed.columns:
+            of_erased = expr(household_condition(sorted(erased)))
+            report.rows_of_erased_households = landed.where(of_erased).count()
+            landed = landed.where(~of_erased | col("household_id").isNull())
         if landed is not None:
             append_once(landed, layout.bronze(spec.name), app_id=f"bronze:{spec.name}:{batch_id}")
             report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]

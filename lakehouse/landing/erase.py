@@ -12,6 +12,7 @@ import csv
 import hashlib
 import io
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -25,6 +26,12 @@ from lakehouse.ingest import files_under
 from lakehouse.landing.land import read_manifest, write_manifest
 from lakehouse.landing.storage import LandingStore
 from spark_jobs.tables import TABLES, TableSpec
+
+HOUSEHOLD_IN_TEXT = re.compile(r'"household_id"\s*:\s*"?(\d+)')
+
+
+class LandingErasureError(RuntimeError):
+    """A landing file that cannot be read, so it cannot be shown free of the household."""
 
 
 @dataclass(frozen=True)
@@ -70,7 +77,7 @@ def _split_parquet(content: bytes, households: set[int]) -> _Split:
 
 
 def _split_csv(content: bytes, households: set[int]) -> _Split:
-    lines = content.decode("utf-8").splitlines(keepends=True)
+    lines = content.decode("utf-8", errors="surrogateescape").splitlines(keepends=True)
     position = next(csv.reader([lines[0]])).index("household_id")
     kept, removed = [lines[0]], Counter[int]()
     for line in lines[1:]:
@@ -80,23 +87,25 @@ def _split_csv(content: bytes, households: set[int]) -> _Split:
             removed[int(value)] += 1
         else:
             kept.append(line)
-    return _Split("", "".join(kept).encode("utf-8"), removed, len(kept) - 1)
+    return _Split("", "".join(kept).encode("utf-8", errors="surrogateescape"), removed, len(kept) - 1)
 
 
 def _split_json_lines(content: bytes, households: set[int]) -> _Split:
     kept, removed = [], Counter[int]()
-    for line in content.decode("utf-8").splitlines(keepends=True):
+    for line in content.decode("utf-8", errors="surrogateescape").splitlines(keepends=True):
         if not line.strip():
             continue
         try:
             household = json.loads(line).get("household_id")
-        except json.JSONDecodeError:
-            household = None
+        except (json.JSONDecodeError, AttributeError):
+            # A damaged line still lands in bronze (as a corrupt record): match its household by text.
+            found = HOUSEHOLD_IN_TEXT.search(line)
+            household = int(found[1]) if found else None
         if isinstance(household, int) and household in households:
             removed[household] += 1
         else:
             kept.append(line)
-    return _Split("", "".join(kept).encode("utf-8"), removed, len(kept))
+    return _Split("", "".join(kept).encode("utf-8", errors="surrogateescape"), removed, len(kept))
 
 
 SPLITTERS = {"parquet": _split_parquet, "csv": _split_csv, "json": _split_json_lines}
@@ -111,8 +120,11 @@ def _splits(store: LandingStore, spec: TableSpec, households: set[int]) -> Itera
             continue
         try:
             split = SPLITTERS[spec.landing_format](content, households)
-        except (pa.ArrowInvalid, UnicodeDecodeError, ValueError, IndexError, StopIteration):
-            continue  # a damaged file: ingestion reports it and never reads it, so it holds nothing readable
+        except (pa.ArrowInvalid, OSError, ValueError, IndexError, StopIteration) as error:
+            raise LandingErasureError(
+                f"{store.uri_of(relative)}: cannot be read to erase households from it ({error}); "
+                "repair or remove the file, then erase again"
+            ) from error
         if split.removed:
             yield relative, replace(split, checksum=hashlib.sha256(content).hexdigest())
 

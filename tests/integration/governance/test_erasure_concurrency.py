@@ -66,7 +66,9 @@ def test_an_erasure_during_an_ingestion_keeps_the_ingested_correction_and_remove
     [outcome] = erase_households(spark, settings, [ErasureRequest(household)], "dpo@retailer")
     ingestion.join()
     for failure in failures:
-        assert isinstance(failure, COMMIT_CONFLICTS), f"the ingestion failed for another reason: {failure!r}"
+        # The ingestion may lose the race either way: Delta refuses its commit (a conflict), or the erasure
+        # vacuumed the snapshot it was reading. Both fail it whole; nothing else may.
+        assert isinstance(failure, COMMIT_CONFLICTS) or "FILE_NOT_EXIST" in str(failure), repr(failure)
     ingest_one_table(spark, settings, "transactions")
 
     assert outcome.status == "erased"

@@ -11,7 +11,10 @@ from governance.erasure import (
     ErasureRequest,
     ErasureRequestError,
     RemovedRows,
+    clear_pending,
     erased_households,
+    mark_pending,
+    pending_households,
     read_erasure_requests,
     read_receipts,
     write_receipt,
@@ -65,3 +68,13 @@ def test_a_receipt_is_never_overwritten_and_the_receipts_are_the_register(tmp_pa
     assert [receipt.household_id for receipt in read_receipts(tmp_path)] == [42]
     assert erased_households(tmp_path) == {42}
     assert read_receipts(tmp_path)[0].rows_by_zone() == {"silver": 12}
+
+
+def test_a_started_erasure_is_in_the_register_as_pending_until_its_receipt_replaces_it(tmp_path: Path) -> None:
+    mark_pending(tmp_path, "interrupted", 7)
+    mark_pending(tmp_path, "rerun", 7)
+
+    assert (pending_households(tmp_path), erased_households(tmp_path)) == ({7}, {7})
+    write_receipt(tmp_path, _receipt(7, "rerun"))
+    clear_pending(tmp_path, "rerun", 7)
+    assert (pending_households(tmp_path), erased_households(tmp_path)) == (set(), {7})

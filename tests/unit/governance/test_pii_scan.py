@@ -34,6 +34,17 @@ def test_each_planted_value_is_found_inside_text_ignoring_case_and_punctuation()
     ]
 
 
+def test_planted_values_with_punctuation_match_as_they_appear_in_text() -> None:
+    planted = PlantedValues.from_profiles(
+        [{**PROFILE, "street_address": "Flat 3, Mill Lane", "phone": "(555) 010-7788"}]
+    )
+
+    assert planted.find("Post to Flat 3, Mill Lane or ring (555) 010-7788.") == [
+        ("planted street address", "flat 3 mill lane"),
+        ("planted phone", "555 010-7788"),
+    ]
+
+
 def test_part_of_a_planted_value_is_not_a_finding() -> None:
     planted = PlantedValues.from_profiles([PROFILE])
 

@@ -12,7 +12,7 @@ import pytest
 from pyarrow import fs
 
 from governance.policy import LandingErasure
-from lakehouse.landing.erase import erase_from_landing, landing_files_holding
+from lakehouse.landing.erase import LandingErasureError, erase_from_landing, landing_files_holding
 from lakehouse.landing.land import LandingManifest, read_manifest, write_manifest
 from lakehouse.landing.storage import LandingStore
 
@@ -92,3 +92,21 @@ def test_the_delete_policy_removes_every_file_that_held_the_household(store: Lan
 def test_a_household_in_no_file_changes_nothing(store: LandingStore) -> None:
     assert erase_from_landing(store, {99}, LandingErasure.REWRITE) == []
     assert (Path(store.root) / "customers" / "customers.csv").read_text() == CUSTOMERS
+
+
+def test_a_damaged_json_line_is_matched_by_its_text_and_removed(store: LandingStore) -> None:
+    feedback = Path(store.root) / "customer_feedback" / "week_02" / "customer_feedback_week02.jsonl"
+    feedback.write_text(feedback.read_text() + '{"feedback_id": "f3", "household_id": 3, "text": "cut off\n')
+
+    erase_from_landing(store, {3}, LandingErasure.REWRITE)
+
+    [kept] = feedback.read_text().splitlines()
+    assert json.loads(kept)["household_id"] == 2
+
+
+def test_a_file_that_cannot_be_read_stops_the_erasure_naming_it(store: LandingStore) -> None:
+    damaged = Path(store.root) / "transactions" / "week_02" / "transactions_week02.parquet"
+    damaged.write_bytes(damaged.read_bytes()[:40])
+
+    with pytest.raises(LandingErasureError, match=r"transactions_week02.parquet: cannot be read to erase households"):
+        erase_from_landing(store, {2}, LandingErasure.REWRITE)
