@@ -67,6 +67,11 @@ ORDER BY c.database, c.table
 """
 
 
+def warehouse_condition(households: list[int]) -> str:
+    """ClickHouse SQL matching the households' rows (its household keys are typed, never text)."""
+    return f"household_id IN ({', '.join(str(int(household)) for household in sorted(households))})"
+
+
 class ErasureIncompleteError(RuntimeError):
     """The household was still found after every round of erasure; the message names where."""
 
@@ -193,7 +198,7 @@ def _erase_from_warehouse(settings: Settings, households: list[int], found: _Fou
             "start it (`lakehouse warehouse start`) and erase again"
         )
     admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
-    condition = household_condition(households)
+    condition = warehouse_condition(households)
     keyed = _household_tables(settings)
     with stage("erasing from the warehouse's household tables") as report:
         for database, table in keyed:
@@ -273,7 +278,7 @@ def find_remains(spark: SparkSession, settings: Settings, households: list[int])
         remains.extend(store.uri_of(path) for path in landing_files_holding(store, spec.name, set(households)))
     if is_serving(settings.clickhouse_url):
         admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
-        condition = household_condition(households)
+        condition = warehouse_condition(households)
         for database, table in _household_tables(settings):
             rows = int(admin.query(f"SELECT count() FROM `{database}`.`{table}` WHERE {condition}").result_rows[0][0])
             if rows:
