@@ -18,7 +18,7 @@ from pyspark.sql.functions import max as spark_max
 
 from governance.erasure import erased_households
 from governance.policy import default_policy
-from lakehouse.landing.land import week_of_path
+from lakehouse.landing.land import read_manifest, week_folder, week_of_path
 from lakehouse.landing.storage import LandingStore, landing_store
 from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
@@ -85,6 +85,31 @@ def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = No
     return found
 
 
+class MissingLandingFileError(FileNotFoundError):
+    """A run for one week of a weekly feed lacks a file of that week: nothing to ingest is not the same as done."""
+
+
+def require_files_of_the_week(store: LandingStore, spec: TableSpec, week: int, found: list[LandingFile]) -> None:
+    """Every file the landing manifest lists for ``week`` is there; without a manifest, at least one file is.
+
+    A week the manifest lists no file for (no sales of that feed that week) needs none.
+    """
+    present = {file.relative_path for file in found}
+    manifest = read_manifest(store)
+    if manifest is None:
+        if not present:
+            folder = store.uri_of(spec.name, week_folder(week))
+            raise MissingLandingFileError(f"no landing file for {spec.name} week {week}: {folder}/ holds none")
+        return
+    listed = sorted(path for path in manifest.files if path.startswith(f"{spec.name}/") and week_of_path(path) == week)
+    missing = [path for path in listed if path not in present]
+    if missing:
+        raise MissingLandingFileError(
+            f"landing file {store.uri_of(missing[0])} is missing: the landing manifest lists it for "
+            f"{spec.name} week {week}; land it again (`lakehouse land`) or run another week"
+        )
+
+
 @dataclass
 class IngestSummary:
     tables: dict[str, TableReport]
@@ -103,7 +128,10 @@ def ingest_one_table(
 ) -> TableReport:
     """Ingest one table's new landing files, only those of ``weeks`` when given, printing what it did."""
     spec = TABLES[name]
-    files = landing_files(landing_store(settings), spec, weeks)
+    store = landing_store(settings)
+    files = landing_files(store, spec, weeks)
+    if spec.weekly and weeks is not None and len(weeks) == 1:
+        require_files_of_the_week(store, spec, weeks[0], files)
     privacy = PolicyContext(default_policy(), tokenisation_key(settings), settings.presidio_model)
     when = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""

@@ -9,6 +9,7 @@ import dagster as dg
 from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
 from lakehouse.dbt import failure_reason
+from lakehouse.ingest import MissingLandingFileError
 from lakehouse.warehouse import is_serving
 from spark_jobs.quality import TableRuleError
 
@@ -20,13 +21,14 @@ TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPO
 def data_errors_are_final(warehouse_url: str | None = None) -> Iterator[None]:
     """Turn a data error into a failure the retry policy leaves alone, keeping its one-line reason.
 
-    A table rule or GX suite that breaks is a data error. So is a dbt failure,
-    unless the warehouse at ``warehouse_url`` stopped answering meanwhile: then
-    the failure may pass and the step is retried.
+    A table rule or GX suite that breaks, or a week's landing file that is
+    missing, is a data error. So is a dbt failure, unless the warehouse at
+    ``warehouse_url`` stopped answering meanwhile: then the failure may pass
+    and the step is retried.
     """
     try:
         yield
-    except TableRuleError as error:
+    except (TableRuleError, MissingLandingFileError) as error:
         raise dg.Failure(description=str(error).strip().splitlines()[0], allow_retries=False) from error
     except DagsterDbtCliRuntimeError as error:
         if warehouse_url is not None and not is_serving(warehouse_url):
