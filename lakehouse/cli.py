@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import signal
 import time
+from contextlib import ExitStack
 from pathlib import Path
-from types import FrameType
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -132,41 +132,44 @@ def run(households: HouseholdsOption = None) -> None:
     console.print("   next:     `lakehouse doctor` checks every engine; README.md says what each user does next")
 
 
-def _interrupt(signum: int, frame: FrameType | None) -> NoReturn:
-    """SIGTERM (a service manager, `kill`) stops `lakehouse up` the way Ctrl-C does."""
-    raise KeyboardInterrupt
-
-
 UiPortOption = Annotated[int, typer.Option("--port", help="The Dagster UI's port on 127.0.0.1.")]
 
 
 @app.command()
 def up(port: UiPortOption = 3000) -> None:
-    """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C or SIGTERM stops both."""
+    """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C or SIGTERM stops both.
+
+    One per data folder: a second fails at once naming the first one's process.
+    """
     from lakehouse.dagster_ui import DagsterUI
+    from lakehouse.processes import interrupts_stop_this_process, single_instance
     from lakehouse.warehouse import ensure_warehouse
     from orchestration.materialise import dagster_home
 
     settings = get_settings()
     warehouse: WarehouseProcess | None = None
     ui = DagsterUI(settings, dagster_home(settings), port)
-    signal.signal(signal.SIGTERM, _interrupt)
-    try:
-        warehouse = ensure_warehouse(settings)
-        if warehouse is None:
-            console.print(f"ok the warehouse already answers at {settings.clickhouse_url}; it stays up after Ctrl-C")
-        with stage(f"starting Dagster (dagster dev) on {ui.url}") as report:
-            ui.start()
-            report.notes.append(f"DAGSTER_HOME {ui.home}; log {ui.log_path}")
-        console.print(f"[bold]Dagster UI[/]: {ui.url}  (asset graph: {ui.url}/asset-groups, runs: {ui.url}/runs)")
-        console.print("   Ctrl-C stops Dagster and the warehouse this command started")
-        ui.wait()
-    except KeyboardInterrupt:
-        console.print("stopping Dagster and the warehouse ...")
-    except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
+    interrupts_stop_this_process()
+    with ExitStack() as held:
+        try:
+            held.enter_context(single_instance(ui.home / "lakehouse-up.lock", f"lakehouse up on {settings.data_dir}"))
+            warehouse = ensure_warehouse(settings)
+            if warehouse is None:
+                console.print(
+                    f"ok the warehouse already answers at {settings.clickhouse_url}; it stays up after Ctrl-C"
+                )
+            with stage(f"starting Dagster (dagster dev) on {ui.url}") as report:
+                ui.start()
+                report.notes.append(f"DAGSTER_HOME {ui.home}; log {ui.log_path}")
+            console.print(f"[bold]Dagster UI[/]: {ui.url}  (asset graph: {ui.url}/asset-groups, runs: {ui.url}/runs)")
+            console.print("   Ctrl-C stops Dagster and the warehouse this command started")
+            ui.wait()
+        except KeyboardInterrupt:
+            console.print("stopping Dagster and the warehouse ...")
+        except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
+            _stop_both(ui, warehouse)
+            fail(error)
         _stop_both(ui, warehouse)
-        fail(error)
-    _stop_both(ui, warehouse)
     console.print("ok stopped")
 
 
@@ -203,6 +206,9 @@ def docs(
         report.notes.append(f"site: {dbt_target_path(settings) / 'index.html'}")
     if not serve:
         return
+    from lakehouse.processes import interrupts_stop_this_process
+
+    interrupts_stop_this_process()
     with docs_server(settings, port) as server:
         console.print(f"serving dbt docs on http://127.0.0.1:{port} (Ctrl-C stops it)")
         try:

@@ -1,0 +1,109 @@
+"""``lakehouse up`` started as a shell starts a background job: one per data folder, stopped by a signal, nothing left.
+
+A shell starts background jobs with SIGINT ignored; ``lakehouse up`` must
+still stop on it, and stop the warehouse and every Dagster process it started.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psutil
+import pytest
+
+from lakehouse.processes import answers, free_port
+
+pytestmark = pytest.mark.e2e
+
+LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
+
+
+@dataclass
+class Background:
+    process: subprocess.Popen[str]
+    environment: dict[str, str]
+    ui: str
+    warehouse: str
+
+
+def _as_a_background_job() -> None:
+    """What ``cmd &`` does to the child of a non-interactive shell."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _start(environment: dict[str, str], port: int) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [LAKEHOUSE, "up", "--port", str(port)],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        preexec_fn=_as_a_background_job,
+    )
+
+
+@pytest.fixture
+def background_up(tmp_path: Path) -> Iterator[Background]:
+    """``lakehouse up`` on an empty data folder with a warehouse of its own, started with SIGINT ignored."""
+    warehouse = f"http://127.0.0.1:{free_port()}"
+    environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(tmp_path / "data"), "CLICKHOUSE_URL": warehouse}
+    port = free_port()
+    process = _start(environment, port)
+    up = Background(process, environment, f"http://127.0.0.1:{port}", warehouse)
+    deadline = time.monotonic() + 240
+    while not answers(f"{up.ui}/server_info") and process.poll() is None:
+        assert time.monotonic() < deadline, "the Dagster UI never answered"
+        time.sleep(0.5)
+    yield up
+    if process.poll() is None:
+        for child in psutil.Process(process.pid).children(recursive=True):
+            child.kill()
+        process.kill()
+        process.wait()
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_background_lakehouse_up_stops_on_a_signal_and_leaves_no_child(
+    background_up: Background, signum: signal.Signals
+) -> None:
+    children = psutil.Process(background_up.process.pid).children(recursive=True)
+    assert answers(f"{background_up.warehouse}/ping")
+
+    background_up.process.send_signal(signum)
+    output, _ = background_up.process.communicate(timeout=120)
+
+    assert background_up.process.returncode == 0, output
+    assert "ok stopped" in output
+    assert len(children) >= 3, children
+    _, alive = psutil.wait_procs(children, timeout=30)
+    assert alive == []
+    assert not answers(f"{background_up.ui}/server_info")
+    assert not answers(f"{background_up.warehouse}/ping")
+
+
+def test_a_second_lakehouse_up_on_the_same_data_folder_stops_at_once_naming_the_first(
+    background_up: Background,
+) -> None:
+    started = time.monotonic()
+    second = subprocess.run(
+        [LAKEHOUSE, "up", "--port", str(free_port())],
+        env=background_up.environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert second.returncode == 1
+    [line, *_] = second.stdout.strip().splitlines()
+    data_dir = background_up.environment["LAKEHOUSE_DATA_DIR"]
+    assert f"lakehouse up on {data_dir} is already running as process {background_up.process.pid}" in line
+    assert time.monotonic() - started < 30
+    assert answers(f"{background_up.ui}/server_info")
