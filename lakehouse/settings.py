@@ -96,6 +96,13 @@ class Settings(BaseSettings):
 
     synthetic_seed: int = 8451
 
+    lake_ingestion_cron: str = Field(
+        default="0 5 * * *", description="When the daily_lake_ingestion schedule runs (cron, UTC)."
+    )
+    marts_build_cron: str = Field(
+        default="0 6 * * 1", description="When the weekly_marts_build schedule runs (cron, UTC)."
+    )
+
     @model_validator(mode="after")
     def _fill_derived_paths(self) -> Settings:
         if not self.landing_uri:

@@ -12,12 +12,12 @@ from lakehouse.dbt import dbt_manifest
 from lakehouse.settings import Settings, get_settings
 from orchestration.defs.lake.assets import LAKE_ASSETS
 from orchestration.defs.lake.checks import SILVER_FRESHNESS
-from orchestration.defs.lake.schedules import LAKE_INGESTION, daily_lake_ingestion
+from orchestration.defs.lake.schedules import daily_lake_ingestion, lake_ingestion
 from orchestration.defs.landing.assets import landing_feeds
 from orchestration.defs.landing.sensors import new_landing_files
 from orchestration.defs.marts.assets import marts_assets
 from orchestration.defs.marts.checks import marts_freshness
-from orchestration.defs.marts.schedules import MARTS_BUILD, weekly_marts_build
+from orchestration.defs.marts.schedules import marts_build, weekly_marts_build
 from orchestration.defs.operations.sensors import audit_failed_runs, audit_succeeded_runs
 from orchestration.defs.warehouse.assets import silver_tables
 from orchestration.partitions import WEEK_PARTITIONS
@@ -28,20 +28,22 @@ def _landing() -> dg.Definitions:
     return dg.Definitions(assets=[landing_feeds], sensors=[new_landing_files])
 
 
-def _lake() -> dg.Definitions:
+def _lake_and_warehouse(settings: Settings) -> dg.Definitions:
+    """Ingestion and the warehouse's view of silver, which the daily ingestion job refreshes together."""
+    job = lake_ingestion([*LAKE_ASSETS, silver_tables])
     return dg.Definitions(
-        assets=LAKE_ASSETS, asset_checks=SILVER_FRESHNESS, jobs=[LAKE_INGESTION], schedules=[daily_lake_ingestion]
+        assets=[*LAKE_ASSETS, silver_tables],
+        asset_checks=SILVER_FRESHNESS,
+        jobs=[job],
+        schedules=[daily_lake_ingestion(settings, job)],
     )
-
-
-def _warehouse() -> dg.Definitions:
-    return dg.Definitions(assets=[silver_tables])
 
 
 def _marts(settings: Settings) -> dg.Definitions:
     marts = marts_assets(dbt_manifest(settings))
+    job = marts_build(marts)
     return dg.Definitions(
-        assets=marts, asset_checks=marts_freshness(marts), jobs=[MARTS_BUILD], schedules=[weekly_marts_build]
+        assets=marts, asset_checks=marts_freshness(marts), jobs=[job], schedules=[weekly_marts_build(settings, job)]
     )
 
 
@@ -61,7 +63,8 @@ PLATFORM = dg.define_asset_job(
     "platform",
     selection=dg.AssetSelection.all(),
     partitions_def=WEEK_PARTITIONS,
-    description="Every asset and check, landing to marts: `lakehouse run` runs it once over every week.",
+    description="Every asset and check, landing to marts: `lakehouse run` runs it once over every week. "
+    "From the UI, pick a week (one partition) or a range of weeks (one run).",
 )
 
 
@@ -75,8 +78,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     freshness = [*SILVER_FRESHNESS, *(marts.asset_checks or [])]
     return dg.Definitions.merge(
         _landing(),
-        _lake(),
-        _warehouse(),
+        _lake_and_warehouse(settings),
         marts,
         _operations([check for check in freshness if isinstance(check, dg.AssetChecksDefinition)]),
         dg.Definitions(jobs=[PLATFORM], resources=platform_resources(settings), executor=dg.in_process_executor),

@@ -24,6 +24,9 @@ INSTANCE_CONFIG = """\
 # Written by lakehouse: this instance keeps its runs, logs and schedules under the data folder.
 telemetry:
   enabled: false
+# No first-visit pop-up in the UI: operators open it to work.
+nux:
+  enabled: false
 # One run at a time: runs share the lake's Delta tables and, on 2 cores, one Spark JVM is enough.
 concurrency:
   runs:
@@ -35,11 +38,11 @@ QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 
 
 def dagster_home(settings: Settings) -> Path:
-    """The instance folder (runs, event logs, schedules), created with telemetry off on first use."""
+    """The instance folder (runs, event logs, schedules), its configuration rewritten when it is not the platform's."""
     home = settings.dagster_home
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text() != INSTANCE_CONFIG:
         config.write_text(INSTANCE_CONFIG)
     return home
 

@@ -45,6 +45,11 @@ def weeks_of_run(context: dg.AssetExecutionContext) -> range | None:
     return range(week_of_partition(keys.start), week_of_partition(keys.end) + 1)
 
 
+def weeks_label(weeks: range) -> str:
+    """The data's weeks a partitioned run covered, as operators read them beside its Monday keys: ``30`` or ``1-53``."""
+    return str(weeks.start) if len(weeks) == 1 else f"{weeks.start}-{weeks.stop - 1}"
+
+
 def all_weeks_tags() -> dict[str, str]:
     """Run tags for one run over every week: how a schedule asks for a single-run backfill of the full history."""
     keys = WEEK_PARTITIONS.get_partition_keys()

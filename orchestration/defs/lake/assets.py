@@ -17,7 +17,8 @@ from lakehouse.ingest import ingest_one_table, lake_layout, silver_updated_at, s
 from lakehouse.settings import Settings
 from orchestration.defs.landing.assets import landing_key
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
-from orchestration.partitions import WEEK_PARTITIONS, weeks_of_run
+from orchestration.owners import PLATFORM_OWNER
+from orchestration.partitions import WEEK_PARTITIONS, weeks_label, weeks_of_run
 from orchestration.resources import SparkResource
 from spark_jobs.quality import GateResult, TableRuleError
 from spark_jobs.tables import TABLES, TableSpec
@@ -57,6 +58,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 deps=[landing_key(table)],
                 group_name="bronze",
                 kinds={"spark", "delta"},
+                owners=[PLATFORM_OWNER],
                 description=f"`{table}` as received plus ingest metadata: the only zone with raw personal data.",
             ),
             dg.AssetSpec(
@@ -64,6 +66,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 deps=[bronze_key(table), *(silver_key(ref.table) for ref in spec.references)],
                 group_name="silver",
                 kinds={"spark", "delta"},
+                owners=[PLATFORM_OWNER],
                 description=f"`{table}` typed, judged by its row rules, deduplicated on "
                 f"{', '.join(spec.keys)}, personal data tokenised or masked; rejects in quarantine/{table}.",
             ),
@@ -90,6 +93,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 yield _gx_check_result(table, cause.gate, "the batch that was refused")
             raise
         layout = lake_layout(settings)
+        scope = {"data_weeks": weeks_label(weeks)} if weeks is not None else {}
         yield dg.MaterializeResult(
             asset_key=bronze_key(table),
             metadata={
@@ -98,6 +102,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 "files_seen": report.files_seen,
                 "files_not_ingested": "; ".join(f"{path}: {why}" for path, why in report.unreadable.items()) or "none",
                 "location": dg.MetadataValue.path(layout.bronze(table)),
+                **scope,
             },
         )
         updated_at = silver_updated_at(session, settings, table)
@@ -111,6 +116,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 "delta_version": report.silver_version if report.silver_version is not None else "unchanged",
                 "quarantine_rules": dg.MetadataValue.json(report.by_rule),
                 "location": dg.MetadataValue.path(layout.silver(table)),
+                **scope,
                 **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(updated_at)} if updated_at else {}),
             },
         )

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-import dagster as dg
-
 from orchestration.defs.lake.assets import silver_key
+from orchestration.freshness import freshness_checks
 from spark_jobs.tables import TABLES
 
-SILVER_FRESHNESS = dg.build_last_update_freshness_checks(
-    assets=[silver_key(table) for table in TABLES], lower_bound_delta=timedelta(hours=26)
-)
+SILVER_FRESHNESS = freshness_checks("silver_freshness", [silver_key(table) for table in TABLES], timedelta(hours=26))

@@ -1,24 +1,39 @@
 """Daily ingestion: every table's new landing files into bronze and silver, all weeks in one run."""
 
+from collections.abc import Sequence
+
 import dagster as dg
+from dagster._core.definitions.unresolved_asset_job_definition import UnresolvedAssetJobDefinition
 
-from orchestration.partitions import WEEK_PARTITIONS, all_weeks_tags
+from lakehouse.settings import Settings
+from orchestration.partitions import all_weeks_tags
 
-LAKE_INGESTION = dg.define_asset_job(
-    "lake_ingestion",
-    selection=dg.AssetSelection.groups("bronze", "silver", "warehouse"),
-    partitions_def=WEEK_PARTITIONS,
-    description="New landing files into bronze and silver, then silver registered in the warehouse.",
-)
+LAKE_INGESTION = "lake_ingestion"
 
 
-@dg.schedule(
-    name="daily_lake_ingestion",
-    job=LAKE_INGESTION,
-    cron_schedule="0 5 * * *",
-    execution_timezone="UTC",
-    default_status=dg.DefaultScheduleStatus.RUNNING,
-)
-def daily_lake_ingestion(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+def lake_ingestion(lake: Sequence[dg.AssetsDefinition]) -> UnresolvedAssetJobDefinition:
+    """The job over ``lake``: the ingestion steps and what registers their tables in the warehouse."""
+    return dg.define_asset_job(
+        LAKE_INGESTION,
+        selection=dg.AssetSelection.assets(*lake),
+        description="New landing files into bronze and silver (every week in one run), "
+        "then silver registered in the warehouse. A file already in the ledger is skipped.",
+    )
+
+
+def daily_lake_ingestion(settings: Settings, job: UnresolvedAssetJobDefinition) -> dg.ScheduleDefinition:
     """Ingestion skips files already in the ledger, so a run over every week only does what is new."""
-    return dg.RunRequest(tags=all_weeks_tags())
+
+    @dg.schedule(
+        name="daily_lake_ingestion",
+        job=job,
+        cron_schedule=settings.lake_ingestion_cron,
+        execution_timezone="UTC",
+        default_status=dg.DefaultScheduleStatus.RUNNING,
+        description=f"Every day ({settings.lake_ingestion_cron} UTC): the {LAKE_INGESTION} job over every week; "
+        "only files not yet in the ledger are read.",
+    )
+    def schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+        return dg.RunRequest(tags=all_weeks_tags())
+
+    return schedule

@@ -12,6 +12,7 @@ import dagster as dg
 from lakehouse.landing.land import ALL_FEEDS, land_sources
 from lakehouse.settings import Settings
 from orchestration.failures import TRANSIENT_RETRY
+from orchestration.owners import PLATFORM_OWNER
 from spark_jobs.tables import TABLES
 
 GROUP = "landing"
@@ -34,6 +35,7 @@ def _feed_spec(feed: str) -> dg.AssetSpec:
         landing_key(feed),
         group_name=GROUP,
         kinds={TABLES[feed].landing_format},
+        owners=[PLATFORM_OWNER],
         description=f"Raw `{feed}` feed in landing/{feed}/ ({cadence}), as received.",
     )
 

@@ -62,6 +62,8 @@ def weekly_landing_files(settings: Settings) -> dict[str, str]:
     target=dg.AssetSelection.all(),
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Every minute: a new or changed weekly landing file starts a run of its week's partition, "
+    "for that feed's bronze and silver and everything built on them.",
 )
 def new_landing_files(context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]) -> dg.SensorResult:
     """Ingest a new or changed weekly file, and rebuild what depends on it, for that file's week only.

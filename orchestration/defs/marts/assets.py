@@ -21,12 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from lakehouse.progress import node_progress, stage, stdout_to
 from lakehouse.settings import Settings
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
-from orchestration.partitions import WEEK_PARTITIONS, weeks_of_run
+from orchestration.owners import PLATFORM_OWNER
+from orchestration.partitions import WEEK_PARTITIONS, weeks_label, weeks_of_run
 from orchestration.resources import WarehouseResource
 
 MODELS = "resource_type:model"
@@ -45,6 +46,11 @@ class PlatformDbtTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         return str(dbt_resource_props["fqn"][-2])
+
+    def get_asset_spec(self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None) -> dg.AssetSpec:
+        """The owner of the model's dbt group; the platform team for models outside the marts' groups."""
+        spec = super().get_asset_spec(manifest, unique_id, project)
+        return spec if spec.owners else spec.replace_attributes(owners=[PLATFORM_OWNER])
 
 
 @dataclass(frozen=True)
@@ -120,9 +126,12 @@ def _dbt_build(
             data_errors_are_final(settings.clickhouse_url),
         ):
             command = ["build", "--indirect-selection", "empty", *test_selection, *arguments]
-            for event in dbt.cli(command, context=context).stream():
+            weeks = weeks_of_run(context)
+            for event in dbt.cli(command, context=context).stream().fetch_row_counts():
                 done += isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult)
                 advance(done, len(selected) + len(tests))
+                if weeks is not None and isinstance(event, dg.Output | dg.AssetMaterialization):
+                    event = event.with_metadata({**event.metadata, "data_weeks": weeks_label(weeks)})
                 yield event
         line.notes.append(f"{len(selected)} models built, {len(tests)} tests passed; dbt output {log_path}")
 

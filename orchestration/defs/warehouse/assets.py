@@ -5,6 +5,7 @@ import dagster as dg
 from lakehouse.progress import stage
 from orchestration.defs.lake.assets import silver_key
 from orchestration.failures import TRANSIENT_RETRY
+from orchestration.owners import PLATFORM_OWNER
 from orchestration.resources import WarehouseResource
 from spark_jobs.tables import TABLES
 
@@ -14,6 +15,7 @@ from spark_jobs.tables import TABLES
     deps=[silver_key(table) for table in TABLES],
     group_name="warehouse",
     kinds={"clickhouse"},
+    owners=[PLATFORM_OWNER],
     retry_policy=TRANSIENT_RETRY,
 )
 def silver_tables(warehouse: WarehouseResource) -> dg.MaterializeResult:

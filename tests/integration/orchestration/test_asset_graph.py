@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ import dagster as dg
 import pytest
 
 from lakehouse.settings import PROJECT_ROOT, Settings
-from orchestration.definitions import build_definitions
+from orchestration.definitions import PLATFORM, build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.defs.landing.assets import landing_key
 from orchestration.partitions import WEEK_PARTITIONS
@@ -113,3 +114,45 @@ def test_the_schedules_ask_for_one_run_over_every_week(definitions: dg.Definitio
         assert schedule.job_name == job
         assert request.tags["dagster/asset_partition_range_start"] == "2016-12-26"
         assert request.tags["dagster/asset_partition_range_end"] == "2017-12-25"
+
+
+def test_every_step_has_a_name_an_operator_can_read(definitions: dg.Definitions) -> None:
+    steps = {node.name for node in definitions.resolve_job_def(PLATFORM.name).graph.node_defs}
+
+    assert {"silver_freshness", "marts_freshness", "ingest_transactions", "dbt_weekly_marts"} <= steps
+    assert [step for step in steps if re.search(r"_[0-9a-f]{8}$", step)] == []
+
+
+def test_every_schedule_sensor_and_job_says_what_it_does_and_every_asset_has_an_owner(
+    definitions: dg.Definitions,
+) -> None:
+    repository = definitions.get_repository_def()
+    graph = definitions.resolve_asset_graph()
+
+    for schedule in repository.schedule_defs:
+        assert schedule.description, schedule.name
+    for sensor in repository.sensor_defs:
+        assert sensor.description, sensor.name
+    for job in ("platform", "lake_ingestion", "marts_build"):
+        assert definitions.resolve_job_def(job).description, job
+    assert [key for key in graph.get_all_asset_keys() if not graph.get(key).owners] == []
+
+
+def test_the_weekly_marts_build_selects_every_dbt_model_from_the_graph_exports_included(
+    definitions: dg.Definitions,
+) -> None:
+    selected = definitions.resolve_job_def("marts_build").asset_layer.selected_asset_keys
+    graph = definitions.resolve_asset_graph()
+    dbt_models = {key for key in graph.get_all_asset_keys() if "dbt" in graph.get(key).kinds}
+
+    assert dg.AssetKey(["exports", "export_household_segments"]) in selected
+    assert selected == dbt_models
+
+
+def test_the_schedules_run_when_the_settings_say(local_settings: Settings) -> None:
+    settings = local_settings.model_copy(update={"marts_build_cron": "15 * * * *", "lake_ingestion_cron": "0 3 * * *"})
+
+    definitions = build_definitions(settings)
+
+    assert definitions.resolve_schedule_def("weekly_marts_build").cron_schedule == "15 * * * *"
+    assert definitions.resolve_schedule_def("daily_lake_ingestion").cron_schedule == "0 3 * * *"
