@@ -5,6 +5,10 @@ range). Results are kept as JSON per run in a file-backed GX project, from
 which ``build_data_docs`` renders GX Data Docs. A failed expectation is a
 table rule: the batch is not committed and the error says which rule, which
 files and how many rows.
+
+Great Expectations is imported where a gate runs, not with this module: it
+takes seconds to import, and every process that loads the Dagster code
+location (the webserver's code server, the daemon) imports this module.
 """
 
 from __future__ import annotations
@@ -13,19 +17,14 @@ import logging
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-import great_expectations as gx
-from great_expectations import expectations as gxe
-from great_expectations.checkpoint import Checkpoint
-from great_expectations.core.expectation_suite import ExpectationSuite
-from great_expectations.core.run_identifier import RunIdentifier
-from great_expectations.core.validation_definition import ValidationDefinition
-from great_expectations.data_context import AbstractDataContext
-from great_expectations.data_context.types.base import ProgressBarsConfig
-from great_expectations.expectations.expectation import Expectation
-from pyspark.sql import DataFrame
+from typing import TYPE_CHECKING
 
 from spark_jobs.tables import TableSpec
+
+if TYPE_CHECKING:
+    from great_expectations.data_context import AbstractDataContext
+    from great_expectations.expectations.expectation import Expectation
+    from pyspark.sql import DataFrame
 
 DATASOURCE = "silver_batches"
 
@@ -46,6 +45,8 @@ class TableRuleError(RuntimeError):
 
 
 def suite_expectations(spec: TableSpec) -> list[Expectation]:
+    from great_expectations import expectations as gxe
+
     expectations: list[Expectation] = [gxe.ExpectColumnValuesToNotBeNull(column=key) for key in spec.keys]
     if len(spec.keys) == 1:
         expectations.append(gxe.ExpectColumnValuesToBeUnique(column=spec.keys[0]))
@@ -59,6 +60,9 @@ def suite_expectations(spec: TableSpec) -> list[Expectation]:
 @lru_cache(maxsize=4)
 def quality_context(project_dir: Path) -> AbstractDataContext:
     """The file-backed GX project holding suites, per-run validation results (JSON) and Data Docs."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
     logging.getLogger("great_expectations").setLevel(logging.ERROR)
     project_dir.mkdir(parents=True, exist_ok=True)
     context = gx.get_context(mode="file", project_root_dir=str(project_dir))
@@ -69,6 +73,11 @@ def quality_context(project_dir: Path) -> AbstractDataContext:
 
 def run_gate(project_dir: Path, spec: TableSpec, batch: DataFrame, run_name: str) -> GateResult:
     """Validate one accepted batch against the table's suite and keep the result."""
+    from great_expectations.checkpoint import Checkpoint
+    from great_expectations.core.expectation_suite import ExpectationSuite
+    from great_expectations.core.run_identifier import RunIdentifier
+    from great_expectations.core.validation_definition import ValidationDefinition
+
     context = quality_context(project_dir)
     source = context.data_sources.add_or_update_spark(name=DATASOURCE)
     asset = next((asset for asset in source.assets if asset.name == spec.name), None) or source.add_dataframe_asset(
