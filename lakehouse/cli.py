@@ -22,9 +22,7 @@ from lakehouse.progress import console, stage
 from lakehouse.settings import get_settings
 
 if TYPE_CHECKING:
-    from lakehouse.dagster_ui import DagsterUI
     from lakehouse.ingest import IngestSummary
-    from lakehouse.warehouse import WarehouseProcess
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -93,7 +91,8 @@ def _print_ingest_totals(summary: IngestSummary) -> None:
 @app.command()
 def run(households: HouseholdsOption = None) -> None:
     """Materialise every asset once with Dagster (landing, lake, warehouse, marts) and say where to look."""
-    from orchestration.materialise import dagster_home, materialise_platform
+    from lakehouse.dagster_ui import dagster_home
+    from orchestration.materialise import materialise_platform
 
     settings = get_settings()
     started = time.perf_counter()
@@ -141,45 +140,46 @@ def up(port: UiPortOption = 3000) -> None:
 
     One per data folder: a second fails at once naming the first one's process.
     """
-    from lakehouse.dagster_ui import DagsterUI
+    from lakehouse.dagster_ui import DagsterUI, dagster_home
     from lakehouse.processes import interrupts_stop_this_process, single_instance
     from lakehouse.warehouse import ensure_warehouse
-    from orchestration.materialise import dagster_home
 
     settings = get_settings()
-    warehouse: WarehouseProcess | None = None
     ui = DagsterUI(settings, dagster_home(settings), port)
     interrupts_stop_this_process()
-    with ExitStack() as held:
+    with ExitStack() as started:
         try:
-            held.enter_context(single_instance(ui.home / "lakehouse-up.lock", f"lakehouse up on {settings.data_dir}"))
+            lock = started.enter_context(
+                single_instance(ui.home / "lakehouse-up.lock", f"lakehouse up on {settings.data_dir}")
+            )
             warehouse = ensure_warehouse(settings)
             if warehouse is None:
                 console.print(
                     f"ok the warehouse already answers at {settings.clickhouse_url}; it stays up after Ctrl-C"
                 )
+            else:
+                started.callback(warehouse.stop)
+            started.callback(ui.stop)
             with stage(f"starting Dagster (dagster dev) on {ui.url}") as report:
-                ui.start()
+                ui.start(lock)
                 report.notes.append(f"DAGSTER_HOME {ui.home}; log {ui.log_path}")
             console.print(f"[bold]Dagster UI[/]: {ui.url}  (asset graph: {ui.url}/asset-groups, runs: {ui.url}/runs)")
             console.print("   Ctrl-C stops Dagster and the warehouse this command started")
             ui.wait()
         except KeyboardInterrupt:
+            _ignore_interrupts()
             console.print("stopping Dagster and the warehouse ...")
         except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
-            _stop_both(ui, warehouse)
+            _ignore_interrupts()
+            started.close()
             fail(error)
-        _stop_both(ui, warehouse)
     console.print("ok stopped")
 
 
-def _stop_both(ui: DagsterUI, warehouse: WarehouseProcess | None) -> None:
-    """Stop Dagster, then the warehouse if `up` started it; a second Ctrl-C cannot cut this short."""
+def _ignore_interrupts() -> None:
+    """While `up` stops what it started (Dagster, then the warehouse), a second Ctrl-C cannot cut it short."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    ui.stop()
-    if warehouse is not None:
-        warehouse.stop()
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})

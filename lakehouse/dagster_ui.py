@@ -10,11 +10,42 @@ import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 
 from lakehouse.processes import answers
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
+
+INSTANCE_HEADER = "# Written by lakehouse: this instance keeps its runs, logs and schedules under the data folder."
+INSTANCE_CONFIG = f"""\
+{INSTANCE_HEADER}
+telemetry:
+  enabled: false
+# No first-visit pop-up in the UI: operators open it to work.
+nux:
+  enabled: false
+# One run at a time: runs share the lake's Delta tables and, on 2 cores, one Spark JVM is enough.
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
+def dagster_home(settings: Settings) -> Path:
+    """The instance folder (runs, event logs, schedules), with the platform's configuration.
+
+    A configuration lakehouse wrote is brought up to date; one an operator wrote
+    (a Postgres instance, say) is left alone.
+    """
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists() or (
+        config.read_text().startswith(INSTANCE_HEADER) and config.read_text() != INSTANCE_CONFIG
+    ):
+        config.write_text(INSTANCE_CONFIG)
+    return home
 
 
 @dataclass
@@ -34,8 +65,11 @@ class DagsterUI:
     def log_path(self) -> Path:
         return self.settings.data_dir / "logs" / "dagster-dev.log"
 
-    def start(self, timeout_s: float = 180.0) -> DagsterUI:
-        """Start ``dagster dev`` and wait until the webserver answers; the code location may still be loading."""
+    def start(self, lock: IO[str] | None = None, timeout_s: float = 180.0) -> DagsterUI:
+        """Start ``dagster dev`` and wait until the webserver answers; the code location may still be loading.
+
+        ``dagster dev`` inherits ``lock`` (the data folder's), so the folder stays taken while it lives.
+        """
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(WORKSPACE)]
         command += ["-h", "127.0.0.1", "-p", str(self.port)]
@@ -49,6 +83,7 @@ class DagsterUI:
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
                 preexec_fn=_default_interrupts,
+                pass_fds=(lock.fileno(),) if lock is not None else (),
             )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:

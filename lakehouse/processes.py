@@ -12,6 +12,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 
 def free_port() -> int:
@@ -47,10 +48,11 @@ class AlreadyRunningError(RuntimeError):
 
 
 @contextmanager
-def single_instance(lock_file: Path, what: str) -> Iterator[None]:
+def single_instance(lock_file: Path, what: str) -> Iterator[IO[str]]:
     """Hold ``lock_file`` for this process, or fail at once naming the process that holds it.
 
-    An ``flock``, so the kernel releases it when the holder dies, even by SIGKILL.
+    An ``flock``, so the kernel releases it when the holder dies, even by SIGKILL,
+    and every child the open file is passed to holds it as well.
     """
     lock_file.parent.mkdir(parents=True, exist_ok=True)
     handle = lock_file.open("a+")
@@ -66,7 +68,7 @@ def single_instance(lock_file: Path, what: str) -> Iterator[None]:
     handle.write(f"{os.getpid()}\n")
     handle.flush()
     try:
-        yield
+        yield handle
     finally:
         handle.close()
 

@@ -7,12 +7,12 @@ sensor sees it, so the run's audit record is written here.
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
 
 from lakehouse.audit_trail import record_audit, record_policy_change
+from lakehouse.dagster_ui import dagster_home
 from lakehouse.settings import Settings
 from orchestration.definitions import PLATFORM, build_definitions
 from orchestration.defs.lake.assets import silver_key
@@ -20,31 +20,8 @@ from orchestration.partitions import all_weeks_tags
 from orchestration.run_audit import run_audit_record, step_failure_reason
 from spark_jobs.tables import TABLES
 
-INSTANCE_CONFIG = """\
-# Written by lakehouse: this instance keeps its runs, logs and schedules under the data folder.
-telemetry:
-  enabled: false
-# No first-visit pop-up in the UI: operators open it to work.
-nux:
-  enabled: false
-# One run at a time: runs share the lake's Delta tables and, on 2 cores, one Spark JVM is enough.
-concurrency:
-  runs:
-    max_concurrent_runs: 1
-"""
-
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 """The run's own lines already say what each step does; Dagster's events and warnings stay in the UI."""
-
-
-def dagster_home(settings: Settings) -> Path:
-    """The instance folder (runs, event logs, schedules), its configuration rewritten when it is not the platform's."""
-    home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists() or config.read_text() != INSTANCE_CONFIG:
-        config.write_text(INSTANCE_CONFIG)
-    return home
 
 
 @dataclass

@@ -8,9 +8,10 @@ import dagster as dg
 import pytest
 from pyspark.sql import SparkSession
 
+from lakehouse.dagster_ui import dagster_home
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
-from orchestration.materialise import PlatformRun, dagster_home, materialise_platform
+from orchestration.materialise import PlatformRun, materialise_platform
 from tests.clickhouse import warehouse_on_free_port
 from tests.conftest import SAMPLE_HOUSEHOLDS
 

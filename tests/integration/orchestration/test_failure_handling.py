@@ -9,11 +9,11 @@ import pytest
 from pyspark.sql import SparkSession
 
 from lakehouse.audit_trail import audit_records
+from lakehouse.dagster_ui import dagster_home
 from lakehouse.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.defs.operations.sensors import audit_failed_runs
-from orchestration.materialise import dagster_home
 from orchestration.run_audit import step_failure_reason
 
 pytestmark = pytest.mark.integration
