@@ -22,6 +22,8 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_MINIO_USER = "lakehouse"
 DEFAULT_MINIO_PASSWORD = "lakehouse-local-only"
 DEFAULT_ANALYST_PASSWORD = "analyst"
+CRON = r"^\s*\S+(\s+\S+){4}\s*$"
+"""Five cron fields (minute hour day month weekday); Dagster judges the values when it loads the schedules."""
 
 
 def _env(name: str) -> AliasChoices:
@@ -97,10 +99,10 @@ class Settings(BaseSettings):
     synthetic_seed: int = 8451
 
     lake_ingestion_cron: str = Field(
-        default="0 5 * * *", description="When the daily_lake_ingestion schedule runs (cron, UTC)."
+        default="0 5 * * *", pattern=CRON, description="When the daily_lake_ingestion schedule runs (cron, UTC)."
     )
     marts_build_cron: str = Field(
-        default="0 6 * * 1", description="When the weekly_marts_build schedule runs (cron, UTC)."
+        default="0 6 * * 1", pattern=CRON, description="When the weekly_marts_build schedule runs (cron, UTC)."
     )
 
     @model_validator(mode="after")

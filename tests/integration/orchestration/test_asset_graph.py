@@ -156,3 +156,13 @@ def test_the_schedules_run_when_the_settings_say(local_settings: Settings) -> No
 
     assert definitions.resolve_schedule_def("weekly_marts_build").cron_schedule == "15 * * * *"
     assert definitions.resolve_schedule_def("daily_lake_ingestion").cron_schedule == "0 3 * * *"
+
+
+def test_the_freshness_sensor_evaluates_every_freshness_check(definitions: dg.Definitions) -> None:
+    graph = definitions.resolve_asset_graph()
+    sensor = definitions.get_repository_def().get_sensor_def("freshness_checks_sensor")
+    freshness = {check for check in graph.asset_check_keys if check.name == "freshness_check"}
+
+    assert sensor.asset_selection is not None
+    assert len(freshness) == len(TABLES) + sum(len(models) for models in MARTS.values())
+    assert sensor.asset_selection.resolve_checks(graph) == freshness

@@ -45,3 +45,8 @@ def test_production_starts_once_every_secret_is_set() -> None:
 def test_the_spacy_model_is_a_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LAKEHOUSE_PRESIDIO_MODEL", "en_core_web_lg")
     assert Settings().presidio_model == "en_core_web_lg"
+
+
+def test_a_schedule_that_is_not_a_cron_expression_is_refused_naming_the_setting(tmp_path: Path) -> None:
+    with pytest.raises(ValidationError, match="marts_build_cron"):
+        Settings(data_dir=tmp_path, marts_build_cron="every monday")
