@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import io
+
+import pyarrow.parquet as pq
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
+
+from lakehouse.settings import Settings
 
 
 def latest_version(spark: SparkSession, path: str) -> int:
@@ -16,3 +21,11 @@ def earliest_version(spark: SparkSession, path: str) -> int:
     first = DeltaTable.forPath(spark, path).history().select("version").orderBy("version").first()
     assert first is not None, f"{path} has no history"
     return int(first["version"])
+
+
+def late_transactions_file(settings: Settings, week: int) -> bytes:
+    """A few real rows of ``week``, as a late file from the retailer (Parquet bytes)."""
+    landed = pq.read_table(f"{settings.landing_uri}/transactions/week_{week:02d}/transactions_week{week:02d}.parquet")
+    buffer = io.BytesIO()
+    pq.write_table(landed.slice(0, 5), buffer)
+    return buffer.getvalue()

@@ -19,6 +19,7 @@ import psutil
 import pytest
 
 from lakehouse.processes import answers, free_port
+from tests.processes import stop_process_tree
 
 pytestmark = pytest.mark.e2e
 
@@ -62,11 +63,7 @@ def background_up(tmp_path: Path) -> Iterator[Background]:
         assert time.monotonic() < deadline, "the Dagster UI never answered"
         time.sleep(0.5)
     yield up
-    if process.poll() is None:
-        for child in psutil.Process(process.pid).children(recursive=True):
-            child.kill()
-        process.kill()
-        process.wait()
+    stop_process_tree(process)
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import boto3
 import dagster as dg
-import pyarrow.parquet as pq
 import pytest
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
@@ -17,6 +14,7 @@ from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.defs.landing.sensors import new_landing_files
 from orchestration.materialise import PlatformRun
 from tests.conftest import LAKE_BUCKET
+from tests.lake import late_transactions_file
 
 pytestmark = pytest.mark.integration
 
@@ -30,16 +28,6 @@ def _evaluate(settings: Settings, cursor: str | None) -> SensorExecutionData:
         cursor=cursor, resources={"settings": settings}, definitions=build_definitions(settings)
     )
     return new_landing_files.evaluate_tick(context)
-
-
-def _late_rows(platform_settings: Settings) -> bytes:
-    """A few real rows of the week, as a late file from the retailer."""
-    week = pq.read_table(
-        f"{platform_settings.landing_uri}/transactions/week_{LATE_WEEK:02d}/transactions_week{LATE_WEEK:02d}.parquet"
-    )
-    buffer = io.BytesIO()
-    pq.write_table(week.slice(0, 5), buffer)
-    return buffer.getvalue()
 
 
 def _assert_one_run_for_the_late_week(result: SensorExecutionData) -> None:
@@ -62,7 +50,7 @@ def test_a_new_weekly_file_in_the_landing_folder_requests_a_run_for_exactly_its_
     assert not unchanged.run_requests
     late = platform_settings.data_dir / "landing" / LATE_FILE
 
-    late.write_bytes(_late_rows(platform_settings))
+    late.write_bytes(late_transactions_file(platform_settings, LATE_WEEK))
     try:
         result = _evaluate(platform_settings, cursor=unchanged.cursor)
     finally:
@@ -89,7 +77,7 @@ def test_a_new_weekly_file_under_the_s3_prefix_requests_a_run_for_exactly_its_we
         aws_secret_access_key=s3_settings.s3_secret_key.get_secret_value(),
         region_name=s3_settings.s3_region,
     )
-    rows = _late_rows(platform_settings)
+    rows = late_transactions_file(platform_settings, LATE_WEEK)
     client.put_object(
         Bucket=LAKE_BUCKET, Key="sensor-landing/transactions/week_11/transactions_week11.parquet", Body=rows
     )
