@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_FLAGS = [
@@ -28,3 +28,12 @@ def chromium() -> Iterator[Browser]:
             yield browser
         finally:
             browser.close()
+
+
+def show_metadata_plots_by_event(page: Page) -> None:
+    """On a Dagster asset's overview: its numeric metadata plotted over materialisations, not per partition."""
+    page.get_by_text("Plots", exact=True).first.click()
+    by_event = page.get_by_text("Events", exact=True)
+    if by_event.count() > 1:
+        by_event.nth(1).click()
+    page.locator("canvas").first.wait_for(timeout=60_000)

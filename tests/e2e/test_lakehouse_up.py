@@ -66,7 +66,7 @@ def background_up(tmp_path: Path) -> Iterator[Background]:
     stop_process_tree(process)
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
 def test_a_background_lakehouse_up_stops_on_a_signal_and_leaves_no_child(
     background_up: Background, signum: signal.Signals
 ) -> None:
