@@ -18,20 +18,28 @@ class TokenisationKeyError(RuntimeError):
     """No usable key: says where one was looked for and how to provide it."""
 
 
+def read_or_generate_secret(secret_file: Path) -> str:
+    """The secret in ``secret_file``; a new random one, written there readable by its owner only, if it is missing."""
+    if secret_file.exists():
+        return secret_file.read_text().strip()
+    secret_file.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    try:
+        descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process wrote it first: use theirs
+        return secret_file.read_text().strip()
+    with os.fdopen(descriptor, "w") as handle:
+        handle.write(value + "\n")
+    return value
+
+
 def resolve_tokenisation_key(key: str, key_file: Path, generate_if_missing: bool) -> bytes:
     """The key as bytes: ``key`` when given, else the file's content, else a new key written to the file."""
     if key:
         value = key
         origin = "LAKEHOUSE_TOKENISATION_KEY"
-    elif key_file.exists():
-        value = key_file.read_text().strip()
-        origin = str(key_file)
-    elif generate_if_missing:
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        value = secrets.token_hex(32)
-        descriptor = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "w") as handle:
-            handle.write(value + "\n")
+    elif key_file.exists() or generate_if_missing:
+        value = read_or_generate_secret(key_file)
         origin = str(key_file)
     else:
         raise TokenisationKeyError(

@@ -17,6 +17,9 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from governance.keys import read_or_generate_secret
+from warehouse.config import LOOPBACK_HOSTS
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 DEFAULT_MINIO_USER = "lakehouse"
@@ -44,7 +47,16 @@ class Settings(BaseSettings):
 
     clickhouse_url: str = Field(default="http://127.0.0.1:8123", validation_alias=_env("CLICKHOUSE_URL"))
     clickhouse_user: str = Field(default="default", validation_alias=_env("CLICKHOUSE_USER"))
-    clickhouse_password: SecretStr = Field(default=SecretStr(""), validation_alias=_env("CLICKHOUSE_PASSWORD"))
+    clickhouse_password: SecretStr = Field(
+        default=SecretStr(""),
+        validation_alias=_env("CLICKHOUSE_PASSWORD"),
+        description="The admin's password; when empty, clickhouse_password_file holds it.",
+    )
+    clickhouse_password_file: Path | None = Field(
+        default=None,
+        description="Read when clickhouse_password is empty; the local profile generates it for the embedded "
+        "warehouse on first use (mode 0600). Defaults to <data_dir>/secrets/warehouse-admin.password.",
+    )
     analyst_user: str = "analyst"
     analyst_password: SecretStr = SecretStr(DEFAULT_ANALYST_PASSWORD)
     warehouse_data_path: Path | None = Field(
@@ -60,6 +72,17 @@ class Settings(BaseSettings):
     warehouse_query_nice: int = Field(
         default=10, ge=0, le=19, description="Nice value of query threads; the HTTP loop stays at 0 and answers first."
     )
+    warehouse_anonymous_user: str = Field(
+        default="", description="The user a request without credentials runs as; empty refuses them (401)."
+    )
+    warehouse_allowed_origins: list[str] = Field(
+        default=[], description="Web origins (scheme://host:port) whose browser requests the warehouse serves."
+    )
+    analyst_max_execution_s: int = Field(default=300, ge=1, description="An analyst query stops after this long.")
+    analyst_max_memory_bytes: int = Field(default=4 << 30, ge=1 << 20, description="Memory one analyst query may use.")
+    analyst_max_result_rows: int = Field(default=10_000_000, ge=1, description="Rows one analyst answer may hold.")
+    analyst_max_result_bytes: int = Field(default=1 << 30, ge=1024, description="Bytes one analyst answer may hold.")
+    analyst_max_concurrent_queries: int = Field(default=4, ge=1, description="Analyst queries running at once.")
 
     spark_master: str = Field(default="local[2]", validation_alias=_env("SPARK_MASTER"))
     spark_driver_memory: str = "4g"
@@ -113,6 +136,20 @@ class Settings(BaseSettings):
             self.lake_uri = str(self.data_dir / "lake")
         if self.warehouse_data_path is None:
             self.warehouse_data_path = self.data_dir / "warehouse"
+        if self.clickhouse_password_file is None:
+            self.clickhouse_password_file = self.data_dir / "secrets" / "warehouse-admin.password"
+        return self
+
+    @model_validator(mode="after")
+    def _admin_password_from_its_file(self) -> Settings:
+        """No open admin: an empty password is read from its file, which the local profile creates if missing."""
+        assert self.clickhouse_password_file is not None
+        if self.clickhouse_password.get_secret_value():
+            return self
+        if self.clickhouse_password_file.exists() or (
+            self.profile == "local" and urlsplit(self.clickhouse_url).hostname in LOOPBACK_HOSTS
+        ):
+            self.clickhouse_password = SecretStr(read_or_generate_secret(self.clickhouse_password_file))
         return self
 
     @model_validator(mode="after")

@@ -33,7 +33,19 @@ def warehouse_config(settings: Settings, port: int | None = None, data_path: Pat
         data_path=data_path or settings.warehouse_data_path,
         users=(
             WarehouseUser(settings.clickhouse_user, settings.clickhouse_password.get_secret_value(), readonly=False),
-            WarehouseUser(settings.analyst_user, settings.analyst_password.get_secret_value(), readonly=True),
+            WarehouseUser(
+                settings.analyst_user,
+                settings.analyst_password.get_secret_value(),
+                readonly=True,
+                limits={
+                    "max_execution_time": str(settings.analyst_max_execution_s),
+                    "max_memory_usage": str(settings.analyst_max_memory_bytes),
+                    "max_result_rows": str(settings.analyst_max_result_rows),
+                    "max_result_bytes": str(settings.analyst_max_result_bytes),
+                    "result_overflow_mode": "throw",
+                },
+                max_concurrent_queries=settings.analyst_max_concurrent_queries,
+            ),
         ),
         lake=LakeAccess(
             root=settings.lake_uri,
@@ -47,6 +59,8 @@ def warehouse_config(settings: Settings, port: int | None = None, data_path: Pat
         max_body_bytes=settings.warehouse_max_body_bytes,
         default_credentials_in_use=settings.uses_default_warehouse_credentials,
         query_thread_nice=settings.warehouse_query_nice,
+        anonymous_user=settings.warehouse_anonymous_user,
+        allowed_origins=tuple(settings.warehouse_allowed_origins),
     )
 
 

@@ -25,17 +25,36 @@ def warehouse_on_free_port(settings: Settings, data_path: Path, **updates: Any) 
     return WarehouseProcess(served, log_path=data_path.parent / f"{data_path.name}.log")
 
 
-def connect(warehouse: WarehouseProcess, user: str = "default", password: str = "", **options: Any) -> Client:
+def admin_password(warehouse: WarehouseProcess) -> str:
+    return warehouse.settings.clickhouse_password.get_secret_value()
+
+
+def connect(warehouse: WarehouseProcess, user: str = "", password: str | None = None, **options: Any) -> Client:
+    """A clickhouse-connect client; the platform's admin with its password unless another user is named."""
     address = urlsplit(warehouse.url)
     return clickhouse_connect.get_client(
-        host=address.hostname, port=address.port, username=user, password=password, **options
+        host=address.hostname,
+        port=address.port,
+        username=user or warehouse.settings.clickhouse_user,
+        password=admin_password(warehouse) if password is None else password,
+        **options,
     )
 
 
+def _names_a_user(path: str, arguments: tuple[str, ...]) -> bool:
+    sent = " ".join(arguments).lower()
+    return "user=" in path or any(flag in sent for flag in ("-u ", "--user", "x-clickhouse-user", "authorization"))
+
+
 def curl(
-    warehouse: WarehouseProcess, path: str, *arguments: str, stdin: bytes | None = None
+    warehouse: WarehouseProcess, path: str, *arguments: str, stdin: bytes | None = None, anonymous: bool = False
 ) -> subprocess.CompletedProcess[str]:
-    """``curl -sS -i`` against the warehouse: the status line, headers and body, as text (``@-`` reads ``stdin``)."""
+    """``curl -sS -i`` against the warehouse: the status line, headers and body, as text (``@-`` reads ``stdin``).
+
+    Sent as the platform's admin unless the arguments name a user or ``anonymous`` asks for no credentials.
+    """
+    if not anonymous and not _names_a_user(path, arguments):
+        arguments = ("-u", f"{warehouse.settings.clickhouse_user}:{admin_password(warehouse)}", *arguments)
     answer = subprocess.run(
         ["curl", "-sS", "-i", "-g", "-H", "Expect:", *arguments, f"{warehouse.url}{path}"],
         input=stdin,

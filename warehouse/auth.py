@@ -12,8 +12,8 @@ from warehouse.config import WarehouseConfig, WarehouseUser
 from warehouse.errors import Code, WarehouseError
 
 
-def credentials(request: Request) -> tuple[str, str]:
-    """``X-ClickHouse-User``/``-Key`` headers, HTTP basic auth, or ``user``/``password`` URL parameters."""
+def credentials(request: Request) -> tuple[str, str] | None:
+    """``X-ClickHouse-User``/``-Key`` headers, HTTP basic auth, or ``user``/``password`` parameters; None if none."""
     headers, params = request.headers, request.query_params
     if "x-clickhouse-user" in headers:
         return headers["x-clickhouse-user"], headers.get("x-clickhouse-key", "")
@@ -24,11 +24,24 @@ def credentials(request: Request) -> tuple[str, str]:
         except (binascii.Error, UnicodeDecodeError):
             user, password = "", ""
         return user, password
-    return params.get("user", "default"), params.get("password", "")
+    if "user" in params or "password" in params:
+        return params.get("user", "default"), params.get("password", "")
+    return None
 
 
 def authenticate(config: WarehouseConfig, request: Request) -> WarehouseUser:
-    name, password = credentials(request)
+    """The user the request's credentials name; without credentials, the configured anonymous user or 401."""
+    sent = credentials(request)
+    if sent is None:
+        anonymous = config.user(config.anonymous_user) if config.anonymous_user else None
+        if anonymous is None:
+            raise WarehouseError.of(
+                Code.REQUIRED_PASSWORD,
+                "default: Authentication failed: password is incorrect, or there is no user with such name. "
+                "Send credentials (X-ClickHouse-User/X-ClickHouse-Key, HTTP basic auth, or user/password parameters)",
+            )
+        return anonymous
+    name, password = sent
     user = config.user(name)
     if user is None or not hmac.compare_digest(user.password.encode(), password.encode()):
         raise WarehouseError.of(

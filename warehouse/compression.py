@@ -1,19 +1,21 @@
-"""Request bodies compressed the ways ClickHouse clients send them (``Content-Encoding``), decoded as they arrive.
+"""HTTP compression as ClickHouse does it: request bodies by ``Content-Encoding``, answers by ``Accept-Encoding``.
 
 Each decoder hands out at most ``PIECE_BYTES`` at a time, so a small body
 that inflates to gigabytes meets the body limit piece by piece instead of
-being expanded in one call. Responses are sent uncompressed, which is what
-ClickHouse does when ``enable_http_compression`` is off; clients read the
-missing ``Content-Encoding`` and take the body as it is.
+being expanded in one call. Answers are compressed only when the query has
+``enable_http_compression=1`` and the client accepts a method, which is what
+ClickHouse does; each chunk is flushed, so a streamed answer stays streamed.
 """
 
 from __future__ import annotations
 
+import bz2
 import lzma
 import zlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Protocol
 
+import brotli
 import lz4.frame
 import zstandard
 
@@ -151,3 +153,61 @@ async def decoded_body(chunks: AsyncIterator[bytes], encoding: str) -> AsyncIter
                 yield piece
     if not decoder.complete:
         raise WarehouseError.of(Code.CANNOT_DECOMPRESS, f"The {name} body ends in the middle of a compressed frame")
+
+
+ANSWER_ENCODINGS = ("zstd", "br", "lz4", "gzip", "deflate", "xz", "bz2")
+"""ClickHouse's order of preference: the first of these named in ``Accept-Encoding`` is used, whatever the q-values."""
+
+
+class AnswerEncoder:
+    """Compresses an answer chunk by chunk in one HTTP ``Content-Encoding``; ``finish`` ends the stream."""
+
+    def __init__(self, encoding: str, level: int) -> None:
+        self.encoding = encoding
+        self._encode, self._flush, self._finish = _encoder(encoding, level)
+
+    def encode(self, chunk: bytes) -> bytes:
+        return self._encode(chunk) + self._flush()
+
+    def finish(self) -> bytes:
+        return self._finish()
+
+
+def _encoder(encoding: str, level: int) -> tuple[Callable[[bytes], bytes], Callable[[], bytes], Callable[[], bytes]]:
+    match encoding:
+        case "gzip" | "deflate":
+            zlib_stream = zlib.compressobj(level, zlib.DEFLATED, (16 if encoding == "gzip" else 0) + zlib.MAX_WBITS)
+            return zlib_stream.compress, lambda: zlib_stream.flush(zlib.Z_SYNC_FLUSH), zlib_stream.flush
+        case "zstd":
+            zstd_stream = zstandard.ZstdCompressor(level=level).compressobj()
+            return (
+                zstd_stream.compress,
+                lambda: zstd_stream.flush(zstandard.COMPRESSOBJ_FLUSH_BLOCK),
+                zstd_stream.flush,
+            )
+        case "br":
+            brotli_stream = brotli.Compressor(quality=min(level, 11))
+            return brotli_stream.process, brotli_stream.flush, brotli_stream.finish
+        case "lz4":
+            lz4_stream = lz4.frame.LZ4FrameCompressor(auto_flush=True)
+            started: list[bytes] = [lz4_stream.begin()]
+            return (
+                lambda chunk: (started.pop() if started else b"") + lz4_stream.compress(chunk),
+                lambda: b"",
+                lambda: (started.pop() if started else b"") + lz4_stream.flush(),
+            )
+        case "xz":
+            xz_stream = lzma.LZMACompressor(preset=min(level, 9))
+            return xz_stream.compress, lambda: b"", xz_stream.flush
+        case "bz2":
+            bz2_stream = bz2.BZ2Compressor(max(1, min(level, 9)))
+            return bz2_stream.compress, lambda: b"", bz2_stream.flush
+    raise ValueError(encoding)
+
+
+def answer_encoder(accept_encoding: str, level: int) -> AnswerEncoder | None:
+    """The encoder for the first of ClickHouse's methods the client accepts, or None to answer uncompressed."""
+    for encoding in ANSWER_ENCODINGS:
+        if encoding in accept_encoding:
+            return AnswerEncoder(encoding, level)
+    return None

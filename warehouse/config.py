@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
@@ -10,11 +10,19 @@ LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 @dataclass(frozen=True)
 class WarehouseUser:
-    """A login; ``readonly`` users get ClickHouse's ``readonly=2`` on every query, enforced by the engine."""
+    """A login, as a ClickHouse user with its settings profile.
+
+    ``readonly`` users get ClickHouse's ``readonly=1`` on every query, enforced
+    by the engine; ``limits`` are settings (``max_execution_time``,
+    ``max_memory_usage``, ...) set before it, so the user cannot raise them;
+    ``max_concurrent_queries`` caps how many of its queries run at once (0: no cap).
+    """
 
     name: str
     password: str
     readonly: bool
+    limits: dict[str, str] = field(default_factory=dict)
+    max_concurrent_queries: int = 0
 
 
 @dataclass(frozen=True)
@@ -60,6 +68,10 @@ class WarehouseConfig:
     session_timeout_s: int = 60
     max_session_timeout_s: int = 3600
     default_credentials_in_use: bool = True
+    anonymous_user: str = ""
+    """The user a request without credentials runs as; empty refuses such requests (401)."""
+    allowed_origins: tuple[str, ...] = ()
+    """Web origins whose browser requests are served; a request with any other ``Origin`` is refused."""
     query_thread_nice: int = 10
     """Query threads run at this nice value, so the HTTP loop (nice 0) answers /ping and small requests at once
     while a big query has every core; on an otherwise idle machine queries lose nothing."""
@@ -67,6 +79,11 @@ class WarehouseConfig:
     @property
     def lock_file(self) -> Path:
         return self.data_path / "warehouse.lock"
+
+    @property
+    def served_lake_folder(self) -> Path | None:
+        """The local folder chDB reads Delta tables from (silver only), or None for an S3 lake."""
+        return None if self.lake.is_s3 else Path(self.lake.root) / "silver"
 
     def user(self, name: str) -> WarehouseUser | None:
         return next((user for user in self.users if user.name == name), None)

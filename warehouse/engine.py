@@ -20,16 +20,13 @@ from pathlib import Path
 from chdb.state.sqlitelike import Connection
 
 from warehouse.errors import Code, WarehouseError, engine_errors
+from warehouse.statements import quote_identifier, quote_literal
+
+SERVER_DEFAULTS = {"async_insert": "0", "allow_introspection_functions": "0", "implicit_select": "0"}
+"""Settings whose chDB default differs from a ClickHouse server's; clients send the server's value and expect
+it to be the current one (a read-only user may "change" a setting only to the value it already has)."""
 
 _SETTING_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-
-
-def quote_literal(value: str) -> str:
-    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
-
-
-def quote_identifier(name: str) -> str:
-    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
 
 
 @dataclass(frozen=True)
@@ -109,30 +106,48 @@ class _Session:
 class Engine:
     """Owns the chDB data path for the life of the server."""
 
-    def __init__(self, data_path: Path, query_thread_nice: int) -> None:
+    def __init__(self, data_path: Path, query_thread_nice: int, config_file: Path) -> None:
         data_path.mkdir(parents=True, exist_ok=True)
-        self._connection_string = f"file:{data_path}?os_thread_priority={query_thread_nice}"
+        self._connection_string = f"file:{data_path}?config-file={config_file}&os_thread_priority={query_thread_nice}"
         self._anchor = Connection(self._connection_string)  # keeps the embedded server up between queries
+        self.timezone = _rows(self._anchor, "SELECT timezone()")[0][0]
         self._sessions: dict[str, _Session] = {}
         self._sessions_lock = threading.Lock()
 
-    def connect(self, readonly: int) -> Connection:
-        """A fresh connection at ClickHouse's ``readonly`` level (0 may write), set before it runs anything."""
+    def connect(self, readonly: int, settings: dict[str, str]) -> Connection:
+        """A fresh connection with ``settings`` and then ClickHouse's ``readonly`` level (0 may write).
+
+        The settings are a server's defaults where chDB's differ, the query's
+        tag and the user's limits; set before ``readonly``, the user cannot
+        change them afterwards except to the value they already have.
+        """
         connection = Connection(self._connection_string)
-        if readonly:
-            try:
+        try:
+            for name, value in {**SERVER_DEFAULTS, **settings}.items():
+                run(connection, f"SET {name} = {quote_literal(value)}")
+            if readonly:
                 run(connection, f"SET readonly = {readonly}")
-            except WarehouseError:
-                connection.close()
-                raise
+        except WarehouseError:
+            connection.close()
+            raise
         return connection
+
+    def kill(self, tag: str) -> None:
+        """Cancel whatever query carries ``tag`` (see :func:`warehouse.engine_config.query_tag`), if it still runs."""
+        run(self._anchor, f"KILL QUERY WHERE Settings['log_comment'] = {quote_literal(tag)} ASYNC")
 
     def run_admin(self, sql: str) -> None:
         run(self._anchor, sql)
 
     @contextmanager
     def connection_for(
-        self, session_id: str | None, user: str, readonly: int, timeout_s: float, must_exist: bool
+        self,
+        session_id: str | None,
+        user: str,
+        readonly: int,
+        settings: dict[str, str],
+        timeout_s: float,
+        must_exist: bool,
     ) -> Iterator[tuple[Connection, bool]]:
         """A connection for one request, and whether it is a session's (so per-query settings must be undone).
 
@@ -141,20 +156,22 @@ class Engine:
         2 reads and may change settings, 0 may write.
         """
         if not session_id:
-            connection = self.connect(readonly)
+            connection = self.connect(readonly, settings)
             try:
                 yield connection, False
             finally:
                 connection.close()
             return
-        session = self._lease(session_id, user, readonly, timeout_s, must_exist)
+        session = self._lease(session_id, user, readonly, settings, timeout_s, must_exist)
         try:
             yield session.connection, True
         finally:
             session.expires_at = time.monotonic() + session.timeout_s
             session.lock.release()
 
-    def _lease(self, session_id: str, user: str, readonly: int, timeout_s: float, must_exist: bool) -> _Session:
+    def _lease(
+        self, session_id: str, user: str, readonly: int, settings: dict[str, str], timeout_s: float, must_exist: bool
+    ) -> _Session:
         with self._sessions_lock:
             self._close_expired()
             session = self._sessions.get(session_id)
@@ -163,7 +180,7 @@ class Engine:
             if session is None:
                 if must_exist:
                     raise WarehouseError.of(Code.SESSION_NOT_FOUND, f"Session {session_id} not found")
-                session = _Session(self.connect(readonly), user, timeout_s)
+                session = _Session(self.connect(readonly, settings), user, timeout_s)
                 self._sessions[session_id] = session
             session.timeout_s = timeout_s
             if not session.lock.acquire(blocking=False):

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import IntEnum
 
-ENGINE_ERROR = re.compile(r"Code: (\d+)\. DB::Exception: ")
+ENGINE_USER = "default"
+ENGINE_ERROR = re.compile(r"Code: (\d+)\. DB::\w*Exception: ")
 
 # The HTTP status ClickHouse's HTTP handler gives each error code; any other code is a 500.
 _STATUS_BY_CODE = {
@@ -24,11 +25,16 @@ _STATUS_BY_CODE = {
 class Code(IntEnum):
     """The ClickHouse error codes this server raises itself, named as ClickHouse names them."""
 
+    CANNOT_PARSE_NUMBER = 27
     NOT_IMPLEMENTED = 48
     SYNTAX_ERROR = 62
     UNKNOWN_SETTING = 115
     READONLY = 164
+    REQUIRED_PASSWORD = 194
+    TOO_MANY_SIMULTANEOUS_QUERIES = 202
     QUERY_WITH_SAME_ID_IS_ALREADY_RUNNING = 216
+    QUERY_WAS_CANCELLED = 394
+    ACCESS_DENIED = 497
     CANNOT_DECOMPRESS = 271
     TOO_MANY_BYTES = 307
     INTO_OUTFILE_NOT_ALLOWED = 358
@@ -58,6 +64,11 @@ class WarehouseError(Exception):
         if found is None:
             return cls.of(Code.UNKNOWN_EXCEPTION, message or type(error).__name__)
         return cls(int(found.group(1)), message[found.start() :])
+
+    def naming(self, user: str) -> WarehouseError:
+        """The engine's error as it reads to ``user``: chDB names its one internal user, ``default``."""
+        text = self.text.replace(f"DB::Exception: {ENGINE_USER}: ", f"DB::Exception: {user}: ", 1)
+        return self if text == self.text else WarehouseError(self.code, text)
 
     @property
     def http_status(self) -> int:

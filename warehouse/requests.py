@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from starlette.requests import Request
 
-from warehouse.compression import decoded_body
+from warehouse.answer_body import AnswerBody
+from warehouse.blocks import unframed
+from warehouse.compression import AnswerEncoder, answer_encoder, decoded_body
 from warehouse.config import WarehouseConfig
 from warehouse.engine import QueryContext
 from warehouse.errors import Code, WarehouseError
@@ -22,6 +24,7 @@ _INTERFACE_PARAMETERS = frozenset(
     }
 )  # fmt: skip
 _INSERT_HEAD_BYTES = 64 * 1024
+DEFAULT_HTTP_COMPRESSION_LEVEL = 3
 
 
 @dataclass
@@ -50,14 +53,11 @@ class ParsedRequest:
     session_id: str | None = None
     session_timeout_s: int = 60
     session_check: bool = False
+    answer_body: AnswerBody = field(default_factory=AnswerBody)
 
 
 async def parse_request(config: WarehouseConfig, request: Request) -> ParsedRequest:
     url = request.query_params
-    if url.get("decompress") == "1" or url.get("compress") == "1":
-        raise WarehouseError.of(
-            Code.NOT_IMPLEMENTED, "ClickHouse block compression (compress/decompress=1) is not served; use HTTP's"
-        )
     database = request.headers.get("x-clickhouse-database") or url.get("database") or None
     settings = {
         name: value
@@ -72,8 +72,19 @@ async def parse_request(config: WarehouseConfig, request: Request) -> ParsedRequ
         session_id=url.get("session_id") or None,
         session_timeout_s=_session_timeout(config, url.get("session_timeout")),
         session_check=url.get("session_check") == "1",
+        answer_body=AnswerBody(url.get("compress") == "1", _http_encoder(request, settings)),
     )
     return parsed
+
+
+def _http_encoder(request: Request, settings: dict[str, str]) -> AnswerEncoder | None:
+    """ClickHouse compresses answers only with ``enable_http_compression=1`` and a method the client accepts."""
+    if settings.get("enable_http_compression", "0").lower() not in ("1", "true"):
+        return None
+    level = settings.get("http_zlib_compression_level", str(DEFAULT_HTTP_COMPRESSION_LEVEL))
+    if not level.isdigit():
+        raise WarehouseError.of(Code.CANNOT_PARSE_NUMBER, f"Cannot parse http_zlib_compression_level '{level}'")
+    return answer_encoder(request.headers.get("accept-encoding", ""), int(level))
 
 
 def _session_timeout(config: WarehouseConfig, requested: str | None) -> int:
@@ -113,6 +124,10 @@ async def _work(config: WarehouseConfig, request: Request) -> Statement | Insert
 
 def _statement(sql: str) -> Statement:
     facts = read_statement(sql)
+    if facts.several_statements:
+        raise WarehouseError.of(
+            Code.SYNTAX_ERROR, "Syntax error: Multi-statements are not allowed; send one statement per request"
+        )
     if facts.writes_server_file:
         raise WarehouseError.of(Code.INTO_OUTFILE_NOT_ALLOWED, "INTO OUTFILE is not allowed")
     return Statement(sql, facts)
@@ -135,7 +150,10 @@ def _limited(config: WarehouseConfig, request: Request) -> AsyncIterator[bytes]:
 
 async def _counted(config: WarehouseConfig, request: Request) -> AsyncIterator[bytes]:
     seen = 0
-    async for chunk in decoded_body(request.stream(), request.headers.get("content-encoding", "")):
+    body = decoded_body(request.stream(), request.headers.get("content-encoding", ""))
+    if request.query_params.get("decompress") == "1":
+        body = unframed(body, config.max_body_bytes)
+    async for chunk in body:
         seen += len(chunk)
         if seen > config.max_body_bytes:
             raise _too_large(config, seen)

@@ -13,10 +13,9 @@ from pathlib import Path
 
 import uvicorn
 
-from warehouse.app import create_app
-from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig
-from warehouse.engine import Engine, quote_literal
-from warehouse.errors import WarehouseError
+from warehouse.config import LOOPBACK_HOSTS, WarehouseConfig
+from warehouse.confinement import confine
+from warehouse.engine_config import S3_ACCESS_KEY_VARIABLE, S3_SECRET_KEY_VARIABLE, write_engine_config
 
 
 class WarehouseStartError(RuntimeError):
@@ -61,45 +60,47 @@ def refuse_exposed_defaults(config: WarehouseConfig) -> None:
         )
 
 
-def open_lake(engine: Engine, lake: LakeAccess) -> None:
-    """Make the lake readable by the admin without credentials in any SQL text.
+def enter_lake(config: WarehouseConfig) -> None:
+    """Work in the folder chDB may read: a local lake's silver, or the data path's own files for an S3 lake.
 
-    On S3 the keys sit in a named collection (``lake`` by default) whose URL and
-    keys cannot be overridden, so ``DeltaLake(lake, filename = 'silver/<table>/')``
-    reaches only this lake. A local lake is read with ``DeltaLakeLocal('<absolute
-    path>')``: chDB reads local Delta tables only below its working folder, so
-    the server runs in the lake folder. Analysts (``readonly=1``) may not use
-    table functions at all; they read the tables the pipeline registers.
+    chDB reads local Delta tables (``DeltaLakeLocal('<lake>/silver/<table>')``)
+    only below its working folder, and resolves relative ``file()`` paths in
+    it. An S3 lake is reached through the named collection in chDB's config,
+    whose keys come from this process's environment, never from a file.
     """
-    if not lake.is_s3:
-        Path(lake.root).mkdir(parents=True, exist_ok=True)
-        os.chdir(lake.root)
-        return
-    engine.run_admin(f"DROP NAMED COLLECTION IF EXISTS {lake.named_collection}")
-    try:
-        engine.run_admin(
-            f"CREATE NAMED COLLECTION {lake.named_collection} AS "
-            f"url = {quote_literal(lake.http_url)} NOT OVERRIDABLE, "
-            f"access_key_id = {quote_literal(lake.access_key)} NOT OVERRIDABLE, "
-            f"secret_access_key = {quote_literal(lake.secret_key)} NOT OVERRIDABLE"
-        )
-    except WarehouseError as error:
-        hidden = error.text.replace(lake.secret_key, "[HIDDEN]") if lake.secret_key else error.text
-        raise WarehouseStartError(f"could not register the lake at {lake.http_url}: {hidden.strip()}") from None
+    folder = config.served_lake_folder or config.data_path / "user_files"
+    folder.mkdir(parents=True, exist_ok=True)
+    os.chdir(folder)
+    if config.lake.is_s3:
+        os.environ[S3_ACCESS_KEY_VARIABLE] = config.lake.access_key
+        os.environ[S3_SECRET_KEY_VARIABLE] = config.lake.secret_key
 
 
 def serve(config: WarehouseConfig) -> None:
-    """Serve until SIGTERM or SIGINT, then close chDB cleanly and let the path go."""
+    """Serve until SIGTERM or SIGINT, then close chDB cleanly and let the path go.
+
+    The process is confined (:mod:`warehouse.confinement`) before chDB is
+    imported, so no SQL reaches files outside the data path and the lake.
+    """
     refuse_exposed_defaults(config)
     data_path = config.data_path.resolve()
     with data_path_lock(data_path):
+        listener = _listen(config.host, config.port)
+        engine_config = write_engine_config(config)
+        enter_lake(config)
+        temporary = data_path / "tmp"
+        temporary.mkdir(exist_ok=True)
+        os.environ["TMPDIR"] = str(temporary)  # chDB's first, import-time instance works in TMPDIR
+        lake_folder = config.served_lake_folder
+        confine(writable=[data_path], readable=[lake_folder] if lake_folder else [])
+        from warehouse.app import create_app  # chDB loads here, inside the confinement
+        from warehouse.engine import Engine
+
         try:
-            engine = Engine(data_path, config.query_thread_nice)
+            engine = Engine(data_path, config.query_thread_nice, engine_config)
         except Exception as error:
             raise WarehouseStartError(f"chDB could not open {data_path}: {error}") from error
-        open_lake(engine, config.lake)
         logging.getLogger("warehouse").info("serving %s on http://%s:%s", data_path, config.host, config.port)
-        listener = _listen(config.host, config.port)
         server = uvicorn.Server(
             uvicorn.Config(
                 create_app(config, engine),

@@ -17,6 +17,14 @@ _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTES = frozenset(b"'\"`")
 
 
+def quote_literal(value: str) -> str:
+    return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def quote_identifier(name: str) -> str:
+    return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`"
+
+
 @dataclass(frozen=True)
 class Word:
     text: str
@@ -25,7 +33,7 @@ class Word:
 
 
 def top_level_words(sql: bytes) -> Iterator[Word]:
-    """Words of ``sql`` in order, skipping string literals, quoted identifiers and comments."""
+    """Words of ``sql`` in order, and each ``;`` that ends a statement, skipping literals, quoted names, comments."""
     position, length = 0, len(sql)
     while position < length:
         byte = sql[position]
@@ -40,6 +48,9 @@ def top_level_words(sql: bytes) -> Iterator[Word]:
         elif (word := _WORD.match(sql, position)) is not None:
             yield Word(word.group().decode("ascii").upper(), word.start(), word.end())
             position = word.end()
+        elif byte == ord(";"):
+            yield Word(";", position, position + 1)
+            position += 1
         else:
             position += 1
 
@@ -97,6 +108,7 @@ class StatementFacts:
     first_word: str
     named_format: str | None
     writes_server_file: bool
+    several_statements: bool
 
     @property
     def returns_rows(self) -> bool:
@@ -105,11 +117,15 @@ class StatementFacts:
 
 
 def read_statement(sql: str) -> StatementFacts:
-    """The first word, the format a top-level ``FORMAT`` clause names, and whether it asks for ``INTO OUTFILE``."""
+    """The first word, the format a top-level ``FORMAT`` clause names, ``INTO OUTFILE``, and a second statement."""
     encoded = sql.encode()
-    first, named, into_outfile, previous = "", None, False, ""
+    first, named, into_outfile, previous, ended, several = "", None, False, "", False, False
     words = top_level_words(encoded)
     for word in words:
+        if word.text == ";":
+            ended = True
+            continue
+        several = several or ended
         first = first or word.text
         if previous == "INTO" and word.text == "OUTFILE":
             into_outfile = True
@@ -118,4 +134,20 @@ def read_statement(sql: str) -> StatementFacts:
             previous = ""
             continue
         previous = word.text
-    return StatementFacts(first, named, into_outfile)
+    return StatementFacts(first, named, into_outfile, several)
+
+
+_USER_FUNCTIONS = frozenset({"CURRENTUSER", "USER", "CURRENT_USER", "SESSION_USER"})
+_EMPTY_CALL = re.compile(rb"\s*\(\s*\)")
+
+
+def with_user_functions(sql: str, user: str) -> str:
+    """``currentUser()`` and its aliases answered with the platform user, not chDB's one internal user."""
+    encoded = sql.encode()
+    pieces, done = [], 0
+    for word in top_level_words(encoded):
+        call = _EMPTY_CALL.match(encoded, word.end) if word.text in _USER_FUNCTIONS else None
+        if call is not None:
+            pieces += [encoded[done : word.start], quote_literal(user).encode()]
+            done = call.end()
+    return sql if not pieces else (b"".join(pieces) + encoded[done:]).decode()
