@@ -9,6 +9,7 @@ Build it with :func:`get_settings`, never at import time.
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -185,7 +186,7 @@ class Settings(BaseSettings):
             if value is None or value == type(self).model_fields[name].default:
                 continue
             plain = value.get_secret_value() if isinstance(value, SecretStr) else value
-            environment[f"LAKEHOUSE_{name.upper()}"] = str(plain)
+            environment[f"LAKEHOUSE_{name.upper()}"] = json.dumps(plain) if isinstance(plain, list) else str(plain)
         return environment
 
     @property

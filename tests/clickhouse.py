@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,8 @@ from urllib.parse import urlsplit
 
 import clickhouse_connect
 from clickhouse_connect.driver.client import Client
+from clickhouse_driver.compression import lz4, lz4hc
+from clickhouse_driver.streams.compressed import CompressedBlockInputStream, CompressedBlockOutputStream
 
 from lakehouse.processes import free_port
 from lakehouse.settings import Settings
@@ -71,3 +74,25 @@ def split_response(raw: str) -> tuple[int, dict[str, str], str]:
     status_line, *header_lines = head.split("\n")
     headers = {name.lower(): value for name, _, value in (line.partition(": ") for line in header_lines)}
     return int(status_line.split()[1]), headers, body
+
+
+DRIVER_COMPRESSORS = {"lz4": lz4.Compressor, "lz4hc": lz4hc.Compressor}
+
+
+def driver_frames(raw: bytes, method: str = "lz4") -> bytes:
+    """``raw`` as clickhouse-driver frames a compressed block (what ``decompress=1`` bodies carry)."""
+    framed = io.BytesIO()
+    stream = CompressedBlockOutputStream(DRIVER_COMPRESSORS[method], 1 << 20, framed, None)
+    stream.fout.write(raw)
+    stream.finalize()
+    return framed.getvalue()
+
+
+def driver_unframe(body: bytes) -> bytes:
+    """A ``compress=1`` answer read block by block by clickhouse-driver, which checks every block's checksum."""
+    framed = io.BytesIO(body)
+    stream = CompressedBlockInputStream(framed, None)
+    blocks = []
+    while framed.tell() < len(body):
+        blocks.append(stream.read_block())
+    return b"".join(blocks)

@@ -58,6 +58,7 @@ def _users_xml(config: WarehouseConfig) -> str:
       <password></password>
       <profile>default</profile>
       <quota>default</quota>
+      <named_collection_control>1</named_collection_control>
       <databases>
         <system>
           <processes><filter>{processes}</filter></processes>

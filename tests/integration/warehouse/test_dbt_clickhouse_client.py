@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from lakehouse.warehouse import WarehouseProcess
-from tests.clickhouse import connect
+from tests.clickhouse import admin_password, connect
 
 pytestmark = pytest.mark.integration
 
@@ -23,6 +23,7 @@ def _dbt(warehouse: WarehouseProcess, target: Path, *arguments: str) -> subproce
     environment = {
         **os.environ,
         "CLICKHOUSE_PORT": str(warehouse.url.rsplit(":", 1)[1]),
+        "CLICKHOUSE_PASSWORD": admin_password(warehouse),
         "DBT_TARGET_PATH": str(target / "target"),
         "DBT_LOG_PATH": str(target / "logs"),
         "DBT_USE_COLORS": "false",

@@ -11,7 +11,7 @@ from clickhouse_connect.driver.client import Client
 
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
-from tests.clickhouse import connect, curl, split_response, warehouse_on_free_port
+from tests.clickhouse import connect, curl, driver_frames, split_response, warehouse_on_free_port
 
 pytestmark = pytest.mark.integration
 
@@ -136,3 +136,35 @@ def test_a_compression_bomb_meets_the_body_limit_without_being_unfolded(small_bo
 
     assert (status, headers["x-clickhouse-exception-code"]) == (413, "307")
     assert split_response(curl(small_body_warehouse, "/ping").stdout)[2] == "Ok.\n"
+
+
+def _mangled_frames() -> dict[str, bytes]:
+    rows = b"".join(f"{n},R5\n".encode() for n in range(10_000))
+    good = driver_frames(rows)
+    flipped = bytearray(good)
+    flipped[40] ^= 0xFF
+    return {
+        "CANNOT_DECOMPRESS": bytes(flipped),
+        "CANNOT_READ_ALL_DATA": good[:-10],
+        "UNKNOWN_CODEC": good[:16] + b"\x55" + good[17:],
+        "TOO_LARGE_SIZE_COMPRESSED": good[:17] + (1 << 31).to_bytes(4, "little") + good[21:],
+    }
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("CANNOT_DECOMPRESS", "271"), ("CANNOT_READ_ALL_DATA", "33"), ("UNKNOWN_CODEC", "432"),
+     ("TOO_LARGE_SIZE_COMPRESSED", "39")],
+)  # fmt: skip
+def test_a_bad_block_compressed_body_gets_clickhouses_code_and_writes_nothing(
+    warehouse: WarehouseProcess, admin: Client, name: str, code: str
+) -> None:
+    """A wrong checksum, a truncated frame, an unknown method byte, a frame claiming 2 GiB."""
+    url = f"/?decompress=1&query=INSERT%20INTO%20{TABLE}%20FORMAT%20CSV"
+
+    status, headers, body = split_response(
+        curl(warehouse, url, "--data-binary", "@-", stdin=_mangled_frames()[name]).stdout
+    )
+
+    assert (status, headers["x-clickhouse-exception-code"], f"({name})" in body) == (500, code, True)
+    _assert_still_serving_unchanged(warehouse, admin)

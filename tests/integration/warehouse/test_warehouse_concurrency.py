@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from lakehouse.warehouse import WarehouseProcess
-from tests.clickhouse import connect, curl, split_response
+from tests.clickhouse import admin_password, connect, curl, split_response
 
 pytestmark = pytest.mark.integration
 
@@ -65,7 +65,13 @@ def test_ping_answers_at_once_while_a_slow_query_runs(warehouse: WarehouseProces
 def test_a_client_that_disconnects_cancels_its_query(warehouse: WarehouseProcess) -> None:
     address = urlsplit(warehouse.url)
     connection = http.client.HTTPConnection(address.hostname or "", address.port, timeout=30)
-    connection.request("POST", "/?query_id=abandoned-scan", body=SLOW_QUERY)
+    user, password = warehouse.settings.clickhouse_user, admin_password(warehouse)
+    connection.request(
+        "POST",
+        "/?query_id=abandoned-scan",
+        body=SLOW_QUERY,
+        headers={"X-ClickHouse-User": user, "X-ClickHouse-Key": password},
+    )
     response = connection.getresponse()
     assert response.status == 200
     response.read1(64)
