@@ -22,6 +22,14 @@ from bench.warehouse import (
     prepare_endpoint,
     prepare_in_process,
 )
+from bench.warehouse_rows import prepare_endpoint as prepare_rows_endpoint
+from bench.warehouse_rows import prepare_in_process as prepare_rows_in_process
+from bench.warehouse_rows import (
+    prepare_jdbc,
+    rows_endpoint_compressed,
+    rows_in_process,
+    rows_jdbc,
+)
 from governance.masking import TextMasker
 from lakehouse.landing import complete_journey
 from lakehouse.landing.land import land_sources
@@ -180,6 +188,9 @@ STAGES: dict[str, Stage] = {
     "warehouse_in_process": Stage(prepare_in_process, in_process_queries, "4 queries on silver x3, chDB in-process"),
     "warehouse_endpoint": Stage(prepare_endpoint, endpoint_queries, "the same queries over the HTTP endpoint"),
     "warehouse_ping_busy": Stage(prepare_endpoint, ping_during_long_query, "/ping during a long query; rows = pings"),
+    "rows_in_process": Stage(prepare_rows_in_process, rows_in_process, "100k and 1M-row answers x5, chDB in-process"),
+    "rows_endpoint_compress": Stage(prepare_rows_endpoint, rows_endpoint_compressed, "the same over HTTP, compress=1"),
+    "rows_jdbc": Stage(prepare_jdbc, rows_jdbc, "the same read row by row by the JDBC driver (default URL)"),
     "marts_duckdb": Stage(prepare_duckdb, duckdb_marts, "the marts' SQL in DuckDB over silver Parquet"),
     "marts_dbt_run": Stage(prepare_warehouse, dbt_run_marts, "dbt run --full-refresh: the marts only"),
     "marts_dbt_build": Stage(prepare_warehouse, dbt_build_full, "dbt build --full-refresh: marts + 157 tests"),
@@ -190,6 +201,8 @@ BASELINES: dict[str, str] = {
     "customers_policy": "customers_delta_copy",
     "lake_ingest_full": "lake_pyarrow_baseline",
     "warehouse_endpoint": "warehouse_in_process",
+    "rows_endpoint_compress": "rows_in_process",
+    "rows_jdbc": "rows_in_process",
     "marts_dbt_run": "marts_duckdb",
     "marts_dbt_build": "marts_duckdb",
 }

@@ -115,7 +115,7 @@ def start_scratch_warehouse(shared: Settings, scratch: Path) -> WarehouseProcess
 
 def prepare_endpoint(scratch: Path) -> tuple[Any, dict[str, str], str]:
     process = start_scratch_warehouse(prepare_silver(scratch), scratch)
-    _post(process.url, "SELECT 1")
+    _post(process, "SELECT 1")
     return process, analytical_queries(process.settings.lake_uri), process.settings.lake_uri
 
 
@@ -124,9 +124,17 @@ def _connect(url: str, timeout_s: float = 600) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(address.hostname or "", address.port, timeout=timeout_s)
 
 
-def _answer_rows(connection: http.client.HTTPConnection, sql: str) -> int:
+def _admin(process: WarehouseProcess) -> dict[str, str]:
+    settings = process.settings
+    return {
+        "X-ClickHouse-User": settings.clickhouse_user,
+        "X-ClickHouse-Key": settings.clickhouse_password.get_secret_value(),
+    }
+
+
+def _answer_rows(connection: http.client.HTTPConnection, sql: str, credentials: dict[str, str]) -> int:
     """POST one query, read its whole answer, and return the rows the server says it sent."""
-    connection.request("POST", f"/?default_format={QUERY_FORMAT}", body=sql.encode())
+    connection.request("POST", f"/?default_format={QUERY_FORMAT}", body=sql.encode(), headers=credentials)
     response = connection.getresponse()
     body = response.read()
     if response.status != 200:
@@ -134,8 +142,8 @@ def _answer_rows(connection: http.client.HTTPConnection, sql: str) -> int:
     return int(json.loads(response.getheader("X-ClickHouse-Summary") or "{}").get("result_rows", 0))
 
 
-def _post(url: str, sql: str) -> int:
-    return _answer_rows(_connect(url), sql)
+def _post(process: WarehouseProcess, sql: str) -> int:
+    return _answer_rows(_connect(process.url), sql, _admin(process))
 
 
 def endpoint_queries(prepared: tuple[Any, dict[str, str], str]) -> Outcome:
@@ -147,7 +155,7 @@ def endpoint_queries(prepared: tuple[Any, dict[str, str], str]) -> Outcome:
         seconds = []
         for _ in range(REPEATS):
             started = time.perf_counter()
-            result_rows = _answer_rows(connection, sql)
+            result_rows = _answer_rows(connection, sql, _admin(process))
             seconds.append(time.perf_counter() - started)
         detail[name] = {"median_s": round(statistics.median(seconds), 3), "rows": result_rows}
         rows += result_rows * REPEATS
@@ -156,16 +164,16 @@ def endpoint_queries(prepared: tuple[Any, dict[str, str], str]) -> Outcome:
 
 def ping_during_long_query(prepared: tuple[Any, dict[str, str], str]) -> Outcome:
     process, _, lake = prepared
-    latencies = ping_while_busy(process.url, LONG_QUERY.format(lake=lake))
+    latencies = ping_while_busy(process, LONG_QUERY.format(lake=lake))
     return Outcome(int(latencies["samples"]), latencies)
 
 
-def ping_while_busy(url: str, long_sql: str) -> dict[str, float]:
+def ping_while_busy(process: WarehouseProcess, long_sql: str) -> dict[str, float]:
     """/ping latencies (ms) over one keep-alive connection while ``long_sql`` runs on another."""
-    busy = threading.Thread(target=lambda: [_post(url, long_sql) for _ in range(LONG_QUERY_RUNS)])
+    busy = threading.Thread(target=lambda: [_post(process, long_sql) for _ in range(LONG_QUERY_RUNS)])
     busy.start()
     time.sleep(0.3)
-    connection = _connect(url, timeout_s=10)
+    connection = _connect(process.url, timeout_s=10)
     latencies: list[float] = []
     pinging_since = time.perf_counter()
     while busy.is_alive() and len(latencies) < PING_SAMPLES:
