@@ -17,7 +17,7 @@ import pytest
 from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, holder_pid, is_serving
-from tests.clickhouse import connect
+from tests.clickhouse import admin_password, connect
 
 pytestmark = pytest.mark.e2e
 
@@ -113,7 +113,10 @@ def test_sigterm_during_a_streaming_query_cancels_it_and_exits_cleanly(settings:
     address = urlsplit(server.url)
     client = http.client.HTTPConnection(address.hostname or "", address.port, timeout=60)
     client.request(
-        "POST", "/", body="SELECT number, sleepEachRow(0.1) FROM numbers(100000) SETTINGS max_block_size = 1"
+        "POST",
+        "/",
+        body="SELECT number, sleepEachRow(0.1) FROM numbers(100000) SETTINGS max_block_size = 1",
+        headers={"X-ClickHouse-User": settings.clickhouse_user, "X-ClickHouse-Key": admin_password(server)},
     )
     response = client.getresponse()
     response.read1(16)
