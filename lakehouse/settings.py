@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     warehouse_query_nice: int = Field(
         default=10, ge=0, le=19, description="Nice value of query threads; the HTTP loop stays at 0 and answers first."
     )
+    warehouse_confine: bool = Field(
+        default=True, description="Confine the embedded warehouse to its own files (Landlock); off only without it."
+    )
     warehouse_anonymous_user: str = Field(
         default="", description="The user a request without credentials runs as; empty refuses them (401)."
     )

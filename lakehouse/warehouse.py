@@ -60,6 +60,7 @@ def warehouse_config(settings: Settings, port: int | None = None, data_path: Pat
         default_credentials_in_use=settings.uses_default_warehouse_credentials,
         query_thread_nice=settings.warehouse_query_nice,
         anonymous_user=settings.warehouse_anonymous_user,
+        confine=settings.warehouse_confine,
         allowed_origins=tuple(settings.warehouse_allowed_origins),
     )
 

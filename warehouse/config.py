@@ -70,6 +70,8 @@ class WarehouseConfig:
     default_credentials_in_use: bool = True
     anonymous_user: str = ""
     """The user a request without credentials runs as; empty refuses such requests (401)."""
+    confine: bool = True
+    """Confine the process with Landlock (see :mod:`warehouse.confinement`); off only where Linux lacks it."""
     allowed_origins: tuple[str, ...] = ()
     """Web origins whose browser requests are served; a request with any other ``Origin`` is refused."""
     query_thread_nice: int = 10

@@ -17,8 +17,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from landlock.plumbing import FSAccess
-from landlock.porcelain import Ruleset
+from landlock import FSAccess, LandlockError, Ruleset
 
 READ_ONLY = FSAccess.READ_FILE | FSAccess.READ_DIR | FSAccess.EXECUTE
 READ_WRITE = FSAccess.all()
@@ -44,6 +43,17 @@ def confine(writable: Iterable[Path], readable: Iterable[Path]) -> None:
     """From now on this process may write only ``writable`` and read only those, ``readable`` and what serving needs."""
     if "chdb" in sys.modules:
         raise ConfinementError("chDB was imported before confinement: its threads would read the whole host")
+    try:
+        _apply(writable, readable)
+    except (LandlockError, OSError) as error:
+        raise ConfinementError(
+            f"cannot confine the warehouse with Landlock ({error}); it needs Linux 5.13+ with Landlock enabled. "
+            "Without it SQL could read any file this process can: only on a machine where that is acceptable, "
+            "set LAKEHOUSE_WAREHOUSE_CONFINE=false"
+        ) from None
+
+
+def _apply(writable: Iterable[Path], readable: Iterable[Path]) -> None:
     rules = Ruleset()
     for folder in writable:
         rules.allow(folder, rules=READ_WRITE)

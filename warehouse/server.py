@@ -14,7 +14,7 @@ from pathlib import Path
 import uvicorn
 
 from warehouse.config import LOOPBACK_HOSTS, WarehouseConfig
-from warehouse.confinement import confine
+from warehouse.confinement import ConfinementError, confine
 from warehouse.engine_config import S3_ACCESS_KEY_VARIABLE, S3_SECRET_KEY_VARIABLE, write_engine_config
 
 
@@ -92,7 +92,15 @@ def serve(config: WarehouseConfig) -> None:
         temporary.mkdir(exist_ok=True)
         os.environ["TMPDIR"] = str(temporary)  # chDB's first, import-time instance works in TMPDIR
         lake_folder = config.served_lake_folder
-        confine(writable=[data_path], readable=[lake_folder] if lake_folder else [])
+        if config.confine:
+            try:
+                confine(writable=[data_path], readable=[lake_folder] if lake_folder else [])
+            except ConfinementError as error:
+                raise WarehouseStartError(str(error)) from None
+        else:
+            logging.getLogger("warehouse").warning(
+                "not confined (LAKEHOUSE_WAREHOUSE_CONFINE=false): SQL reads host files"
+            )
         from warehouse.app import create_app  # chDB loads here, inside the confinement
         from warehouse.engine import Engine
 
