@@ -156,8 +156,8 @@ class WarehouseProcess:
         assert self.process is not None
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                reason = log_path.read_text().strip().splitlines()[-1:] or ["no output"]
+            if (code := self.process.poll()) is not None:
+                reason = log_path.read_text().strip().splitlines()[-1:] or [f"no output, exit code {code}"]
                 raise RuntimeError(f"the warehouse exited at start: {reason[0]} (log: {log_path})")
             if is_serving(self.url, timeout_s=0.5):
                 return

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 _WORD = re.compile(rb"[A-Za-z_][A-Za-z0-9_]*")
 _QUOTES = frozenset(b"'\"`")
+_HEREDOC = re.compile(rb"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+"""ClickHouse's heredoc string: ``$tag$ ... $tag$`` (or ``$$ ... $$``), which dbt-clickhouse uses for comments."""
 
 
 def quote_literal(value: str) -> str:
@@ -39,6 +41,9 @@ def top_level_words(sql: bytes) -> Iterator[Word]:
         byte = sql[position]
         if byte in _QUOTES:
             position = _after_quoted(sql, position)
+        elif byte == ord("$") and (heredoc := _HEREDOC.match(sql, position)) is not None:
+            close = sql.find(heredoc.group(), heredoc.end())
+            position = length if close < 0 else close + len(heredoc.group())
         elif sql.startswith(b"--", position) or byte == ord("#"):
             newline = sql.find(b"\n", position)
             position = length if newline < 0 else newline + 1

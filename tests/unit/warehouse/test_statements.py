@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from warehouse.formats import is_streamable, output_format
-from warehouse.statements import InsertStatement, read_statement, split_insert
+from warehouse.statements import InsertStatement, read_statement, split_insert, with_user_functions
 
 pytestmark = pytest.mark.unit
 
@@ -77,4 +77,33 @@ def test_only_headerless_row_formats_of_selects_stream() -> None:
     assert (
         not read_statement("DESCRIBE TABLE t").returns_rows
         and not read_statement("INSERT INTO t SELECT 1").returns_rows
+    )
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "SELECT 1;",
+        "SELECT 1 ; -- done\n",
+        "SELECT 'a; b'",
+        "ALTER TABLE t MODIFY COMMENT $dbt$The store's key; every week$dbt$, COMMENT COLUMN a $$it's; fine$$",
+        "SELECT `odd;name` FROM t /* ; */",
+    ],
+)
+def test_one_statement_may_end_in_a_semicolon_and_hold_them_in_strings(sql: str) -> None:
+    assert not read_statement(sql).several_statements
+
+
+@pytest.mark.parametrize(
+    "sql", ["SET log_comment = 'x'; SELECT 1", "SELECT 1; SELECT 2;", "SELECT $$a$$; DROP TABLE t"]
+)
+def test_a_second_statement_is_found(sql: str) -> None:
+    assert read_statement(sql).several_statements
+
+
+def test_current_user_calls_become_the_platform_user_outside_strings_and_names() -> None:
+    sql = "SELECT currentUser(), user ( ), 'currentUser()', `user`, CURRENT_USER() FROM t WHERE user = 'x' -- user()"
+
+    assert with_user_functions(sql, "analyst") == (
+        "SELECT 'analyst', 'analyst', 'currentUser()', `user`, 'analyst' FROM t WHERE user = 'x' -- user()"
     )
