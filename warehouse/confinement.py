@@ -28,10 +28,12 @@ SYSTEM_FOLDERS = (
 """Libraries, time zones, TLS roots for an S3 lake, and the cgroup and CPU facts ClickHouse sizes itself by."""
 SYSTEM_FILES = (
     "/etc/resolv.conf", "/etc/hosts", "/etc/nsswitch.conf", "/etc/gai.conf", "/etc/host.conf", "/etc/localtime",
-    "/etc/services", "/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/loadavg",
+    "/etc/services", "/etc/ld.so.cache", "/proc/meminfo", "/proc/cpuinfo", "/proc/stat", "/proc/loadavg",
+    "/proc/sys/vm/overcommit_memory", "/sys/kernel/mm/transparent_hugepage/enabled",
 )  # fmt: skip
-OWN_PROC_FILES = ("maps", "stat", "statm", "status", "cgroup", "mountinfo", "limits", "io")
-"""This process's own /proc entries ClickHouse reads (stack bounds, memory); never ``environ`` or ``cmdline``."""
+OWN_PROC_FILES = ("maps", "auxv", "stat", "statm", "status", "cgroup", "mountinfo", "limits", "io")
+"""This process's own /proc entries ClickHouse reads (stack bounds, memory, and ``auxv``, without which its
+allocator's first ``getauxval`` crashes the process); never ``environ`` or ``cmdline``."""
 DEVICES = ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random")
 
 
