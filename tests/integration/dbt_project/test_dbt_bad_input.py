@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,22 +19,35 @@ REDEMPTIONS_AND_DOWNSTREAM = ("--select", "source:silver.coupon_redemptions+")
 
 
 def _campaign_marts(warehouse: WarehouseProcess) -> list[tuple[int, int]]:
-    rows = connect(warehouse).query(
-        "SELECT campaign_id, redemptions FROM promotions.campaign_performance ORDER BY campaign_id"
-    ).result_rows
+    rows = (
+        connect(warehouse)
+        .query("SELECT campaign_id, redemptions FROM promotions.campaign_performance ORDER BY campaign_id")
+        .result_rows
+    )
     return [(int(campaign), int(redemptions)) for campaign, redemptions in rows]
 
 
-def _lake_beside_the_real_one(warehouse: WarehouseProcess, name: str) -> Path:
-    """A second lake root inside the first: the embedded warehouse reads local Delta only below its folder."""
-    root = Path(warehouse.settings.lake_uri) / name
+@pytest.fixture
+def variant_lakes(warehouse: WarehouseProcess) -> Iterator[Path]:
+    """Where a test builds a second lake root: inside the served silver folder, the only lake folder the confined
+    warehouse may read; removed afterwards so no other test meets it."""
+    folder = Path(warehouse.settings.lake_uri) / "silver" / "_variant_lakes"
+    folder.mkdir(exist_ok=True)
+    yield folder
+    shutil.rmtree(folder)
+
+
+def _lake_beside_the_real_one(variant_lakes: Path, name: str) -> Path:
+    root = variant_lakes / name
     (root / "silver").mkdir(parents=True)
     return root
 
 
-def test_a_missing_silver_table_fails_the_build_naming_it(marts: DbtBuild, warehouse: WarehouseProcess) -> None:
+def test_a_missing_silver_table_fails_the_build_naming_it(
+    marts: DbtBuild, warehouse: WarehouseProcess, variant_lakes: Path
+) -> None:
     before = _campaign_marts(warehouse)
-    lake = _lake_beside_the_real_one(warehouse, "lake_without_redemptions")
+    lake = _lake_beside_the_real_one(variant_lakes, "lake_without_redemptions")
     settings = warehouse.settings.model_copy(update={"lake_uri": str(lake)})
 
     with pytest.raises(DbtBuildError) as failure:
@@ -45,10 +60,10 @@ def test_a_missing_silver_table_fails_the_build_naming_it(marts: DbtBuild, wareh
 
 
 def test_an_empty_silver_table_fails_the_build_naming_it(
-    marts: DbtBuild, warehouse: WarehouseProcess, spark: SparkSession
+    marts: DbtBuild, warehouse: WarehouseProcess, spark: SparkSession, variant_lakes: Path
 ) -> None:
     before = _campaign_marts(warehouse)
-    lake = _lake_beside_the_real_one(warehouse, "lake_with_empty_redemptions")
+    lake = _lake_beside_the_real_one(variant_lakes, "lake_with_empty_redemptions")
     silver = f"{warehouse.settings.lake_uri}/silver/coupon_redemptions"
     spark.read.format("delta").load(silver).limit(0).write.format("delta").save(str(lake / "silver/coupon_redemptions"))
     settings = warehouse.settings.model_copy(update={"lake_uri": str(lake)})

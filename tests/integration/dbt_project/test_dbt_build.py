@@ -11,7 +11,13 @@ from tests.clickhouse import ANALYST, connect
 pytestmark = pytest.mark.integration
 
 MARTS = {
-    "category": ["category_performance_weekly", "category_sales_weekly", "dim_products", "dim_stores", "fct_sales_lines"],
+    "category": [
+        "category_performance_weekly",
+        "category_sales_weekly",
+        "dim_products",
+        "dim_stores",
+        "fct_sales_lines",
+    ],
     "promotions": [
         "campaign_performance",
         "campaign_type_performance",
@@ -73,7 +79,11 @@ def test_a_week_window_from_the_orchestrator_rebuilds_just_those_weeks(
 ) -> None:
     before = _mart_totals(warehouse)
     rebuilt = build_marts(
-        warehouse.settings, "--select", "fct_sales_lines category_sales_weekly", "--vars", "{from_week: 10, to_week: 12}"
+        warehouse.settings,
+        "--select",
+        "fct_sales_lines category_sales_weekly",
+        "--vars",
+        "{from_week: 10, to_week: 12}",
     )
     assert rebuilt.all_passed
     assert _mart_totals(warehouse) == before
