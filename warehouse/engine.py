@@ -123,8 +123,7 @@ class Engine:
         """
         connection = Connection(self._connection_string)
         try:
-            for name, value in {**SERVER_DEFAULTS, **settings}.items():
-                run(connection, f"SET {name} = {quote_literal(value)}")
+            apply_context(connection, QueryContext(settings={**SERVER_DEFAULTS, **settings}))
             if readonly:
                 run(connection, f"SET readonly = {readonly}")
         except WarehouseError:
