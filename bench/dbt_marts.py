@@ -17,7 +17,7 @@ from bench.common import Outcome
 from bench.warehouse import prepare_silver, start_scratch_warehouse
 from lakehouse.dbt import build_marts, dbt_command, dbt_target_path
 from lakehouse.settings import Settings
-from lakehouse.warehouse import warehouse_client
+from lakehouse.warehouse import admin_client
 
 DUCKDB_SQL = Path(__file__).with_name("duckdb_marts.sql")
 SILVER_TABLES = (
@@ -41,7 +41,7 @@ def prepare_warehouse(scratch: Path) -> Settings:
 
 
 def _mart_rows(settings: Settings) -> dict[str, int]:
-    client = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    client = admin_client(settings)
     databases = ", ".join(f"'{database}'" for database in MART_DATABASES)
     rows = client.query(f"SELECT database, name, total_rows FROM system.tables WHERE database IN ({databases})")
     return {f"{database}.{name}": int(total) for database, name, total in rows.result_rows}

@@ -50,7 +50,7 @@ from lakehouse.landing.erase import (
 from lakehouse.landing.storage import landing_store
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
-from lakehouse.warehouse import is_serving, warehouse_client
+from lakehouse.warehouse import admin_client, is_serving
 from spark_jobs.delta_io import append_once, table_exists
 from spark_jobs.erasure import delete_rows, household_condition, household_key, purge_history, versions_holding
 from spark_jobs.ingest import LEDGER_SCHEMA, ledger_entries
@@ -186,7 +186,7 @@ def _mark_rewritten_as_ingested(
 
 
 def _household_tables(settings: Settings) -> list[tuple[str, str]]:
-    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    admin = admin_client(settings)
     return [(str(database), str(table)) for database, table in admin.query(HOUSEHOLD_TABLES_SQL).result_rows]
 
 
@@ -197,7 +197,7 @@ def _erase_from_warehouse(settings: Settings, households: list[int], found: _Fou
             f"warehouse {settings.clickhouse_url} does not answer: the marts still hold the households; "
             "start it (`lakehouse warehouse start`) and erase again"
         )
-    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    admin = admin_client(settings)
     condition = warehouse_condition(households)
     keyed = _household_tables(settings)
     with stage("erasing from the warehouse's household tables") as report:
@@ -277,7 +277,7 @@ def find_remains(spark: SparkSession, settings: Settings, households: list[int])
     for spec in household_feeds():
         remains.extend(store.uri_of(path) for path in landing_files_holding(store, spec.name, set(households)))
     if is_serving(settings.clickhouse_url):
-        admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+        admin = admin_client(settings)
         condition = warehouse_condition(households)
         for database, table in _household_tables(settings):
             rows = int(admin.query(f"SELECT count() FROM `{database}`.`{table}` WHERE {condition}").result_rows[0][0])

@@ -28,7 +28,7 @@ from lakehouse.ingest import files_under, lake_layout
 from lakehouse.landing.storage import landing_store
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
-from lakehouse.warehouse import is_serving, warehouse_client
+from lakehouse.warehouse import admin_client, is_serving
 from spark_jobs.tables import TABLES
 
 LOG_SUFFIXES = (".log", ".out", ".err", ".txt", ".jsonl", ".json")
@@ -107,7 +107,7 @@ def scan_silver(settings: Settings, scanner: PiiScanner) -> int:
 def scan_warehouse(settings: Settings, scanner: PiiScanner) -> int:
     if not is_serving(settings.clickhouse_url):
         raise ConnectionError(f"warehouse {settings.clickhouse_url} does not answer; the marts cannot be scanned")
-    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    admin = admin_client(settings)
     columns = admin.query(WAREHOUSE_STRING_COLUMNS_SQL).result_rows
     for database, table, column in columns:
         values = admin.query(f"SELECT DISTINCT toString(`{column}`) FROM `{database}`.`{table}`").result_rows

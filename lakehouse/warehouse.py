@@ -79,6 +79,16 @@ def warehouse_client(settings: Settings, user: str, password: str) -> Client:
     )
 
 
+def admin_client(settings: Settings) -> Client:
+    """The warehouse as its admin, who owns the databases the platform writes."""
+    return warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+
+
+def analyst_client(settings: Settings) -> Client:
+    """The warehouse as the read-only analyst login."""
+    return warehouse_client(settings, settings.analyst_user, settings.analyst_password.get_secret_value())
+
+
 def register_silver(settings: Settings, tables: list[str]) -> dict[str, int]:
     """Expose each silver Delta table as ``silver.<table>`` in the warehouse; return the rows the analyst sees.
 
@@ -86,12 +96,12 @@ def register_silver(settings: Settings, tables: list[str]) -> dict[str, int]:
     table's latest snapshot; re-registering picks up a changed schema. The
     analyst login, which may not call table functions, reads these.
     """
-    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    admin = admin_client(settings)
     lake = warehouse_config(settings).lake
     admin.command("CREATE DATABASE IF NOT EXISTS silver")
     for table in tables:
         admin.command(f"CREATE OR REPLACE TABLE silver.{table} ENGINE = {lake.table_engine('silver', table)}")
-    analyst = warehouse_client(settings, settings.analyst_user, settings.analyst_password.get_secret_value())
+    analyst = analyst_client(settings)
     return {table: int(analyst.query(f"SELECT count() FROM silver.{table}").result_rows[0][0]) for table in tables}
 
 

@@ -13,7 +13,7 @@ from lakehouse.erasure import delta_locations
 from lakehouse.ingest import ingest_all
 from lakehouse.landing.land import land_sources
 from lakehouse.settings import Settings
-from lakehouse.warehouse import warehouse_client
+from lakehouse.warehouse import admin_client
 from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import household_key
 from tests.clickhouse import warehouse_on_free_port
@@ -61,7 +61,7 @@ def lake_rows_by_household(spark: SparkSession, settings: Settings) -> dict[str,
 
 def warehouse_rows_by_household(settings: Settings) -> dict[str, dict[int, int]]:
     """Per warehouse table with a household key: rows per household."""
-    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    admin = admin_client(settings)
     tables = admin.query(
         "SELECT database, table FROM system.columns WHERE name = 'household_id' "
         "AND database NOT IN ('system', 'information_schema', 'INFORMATION_SCHEMA', 'silver', 'staging')"

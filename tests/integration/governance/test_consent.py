@@ -14,7 +14,7 @@ from pyspark.sql import SparkSession
 from lakehouse.dbt import build_marts
 from lakehouse.ingest import ingest_one_table
 from lakehouse.landing.storage import landing_store
-from lakehouse.warehouse import warehouse_client
+from lakehouse.warehouse import admin_client
 from tests.integration.governance.conftest import CompliancePlatform
 
 pytestmark = pytest.mark.integration
@@ -24,7 +24,7 @@ EXPORT = "exports.export_household_segments"
 
 def _exported(platform: CompliancePlatform) -> set[int]:
     settings = platform.settings
-    admin = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    admin = admin_client(settings)
     return {int(row[0]) for row in admin.query(f"SELECT household_id FROM {EXPORT}").result_rows}
 
 

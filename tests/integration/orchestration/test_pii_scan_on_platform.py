@@ -14,7 +14,7 @@ import pytest
 
 from lakehouse.landing.storage import landing_store
 from lakehouse.settings import Settings
-from lakehouse.warehouse import warehouse_client
+from lakehouse.warehouse import admin_client
 from orchestration.materialise import PlatformRun
 
 pytestmark = pytest.mark.integration
@@ -40,7 +40,7 @@ def _a_profile_email(settings: Settings) -> str:
 def planted_email(platform_run: PlatformRun, platform_settings: Settings) -> Iterator[str]:
     """A raw profile email written into the segment column of loyalty.household_rfm, removed afterwards."""
     email = _a_profile_email(platform_settings)
-    admin = warehouse_client(platform_settings, platform_settings.clickhouse_user, "")
+    admin = admin_client(platform_settings)
     admin.insert(
         "loyalty.household_rfm",
         [[PLANTED_HOUSEHOLD, 53, 0, 1, 1.0, 1, 1, 1, email]],

@@ -9,7 +9,7 @@ import pytest
 
 from lakehouse.audit_trail import audit_records
 from lakehouse.settings import Settings
-from lakehouse.warehouse import warehouse_client
+from lakehouse.warehouse import admin_client
 from orchestration.definitions import build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.materialise import PlatformRun
@@ -57,7 +57,7 @@ def _delta_versions(path: Path) -> int:
 
 
 def _week_of_mart(settings: Settings, table: str) -> tuple[int, float]:
-    client = warehouse_client(settings, settings.clickhouse_user, settings.clickhouse_password.get_secret_value())
+    client = admin_client(settings)
     rows = client.query(f"SELECT count(), sum(sales_value) FROM {table} WHERE week = {REVISITED_WEEK}").result_rows
     return int(rows[0][0]), round(float(rows[0][1]), 2)
 
