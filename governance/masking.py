@@ -1,8 +1,10 @@
 """Presidio configured for offline use: finds personal data in free text and masks it.
 
-The analyzer runs the spaCy pipeline named in settings, Presidio's email,
-payment card and phone recognisers (UK and US formats), and our own patterns
-for UK postcodes and the loyalty card number. Each entity type has one
+The analyzer runs the spaCy pipeline named in settings, the name gazetteer
+(``governance.names``), Presidio's payment card and phone recognisers (UK and
+US formats), the identifiers of ``governance.identifiers`` (emails, IBAN, NI
+number, SSN, IP address), and our own patterns for UK postcodes and the
+loyalty card number. Each entity type has one
 operator: a ``<ENTITY>`` tag, or a keyed token where joins need the value.
 """
 
@@ -13,12 +15,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import phonenumbers
-import tldextract
 from presidio_analyzer import AnalyzerEngine, Pattern, PatternRecognizer, RecognizerRegistry, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpEngineProvider, SpacyNlpEngine
 from presidio_analyzer.predefined_recognizers import (
     CreditCardRecognizer,
-    EmailRecognizer,
     PhoneRecognizer,
     SpacyRecognizer,
 )
@@ -26,25 +26,20 @@ from presidio_anonymizer import AnonymizerEngine
 from presidio_anonymizer.entities import OperatorConfig
 from presidio_anonymizer.entities import RecognizerResult as AnonymizerResult
 
-from governance.names import person_name_recognizer
+from governance.identifiers import identifier_recognizers
+from governance.names import person_name_recognizers
 from governance.policy import Normalisation
 from governance.tokenise import Tokeniser
 
-ENTITIES = ("PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "LOYALTY_CARD", "UK_POSTCODE", "US_ZIP_CODE")
+ENTITIES = (
+    "PERSON", "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "LOYALTY_CARD", "UK_POSTCODE", "US_ZIP_CODE",
+    "IBAN_CODE", "UK_NINO", "US_SSN", "IP_ADDRESS",
+)  # fmt: skip
 TOKENISED_ENTITIES = {"EMAIL_ADDRESS": Normalisation.EMAIL, "LOYALTY_CARD": Normalisation.UPPER}
 """Entities masked with a keyed token instead of a tag, normalised as the policy normalises their columns."""
 CHUNK_CHARS = 50_000
 """Texts longer than this are analysed in pieces cut at whitespace, so a 1 MB text stays within spaCy's limits."""
 SCORE_THRESHOLD = 0.4
-
-_OFFLINE_TLD = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
-
-
-class OfflineEmailRecognizer(EmailRecognizer):
-    """Presidio's email recogniser with tldextract's bundled suffix list: it never reaches the network."""
-
-    def validate_result(self, pattern_text: str) -> bool:
-        return _OFFLINE_TLD(pattern_text).fqdn != ""
 
 
 def loyalty_card_recognizer() -> PatternRecognizer:
@@ -134,8 +129,8 @@ def build_analyzer(model: str) -> AnalyzerEngine:
     registry = RecognizerRegistry(supported_languages=["en"])
     for recognizer in (
         SpacyRecognizer(supported_entities=["PERSON"]),
-        person_name_recognizer(),
-        OfflineEmailRecognizer(),
+        *person_name_recognizers(),
+        *identifier_recognizers(),
         PaymentCardRecognizer(),
         PhoneRecognizer(supported_regions=("GB", "US")),
         PhoneFormatRecognizer(),
@@ -174,13 +169,16 @@ def _merge_same_type(results: list[RecognizerResult]) -> list[RecognizerResult]:
 
 
 def _resolve_overlaps(results: list[RecognizerResult]) -> list[RecognizerResult]:
-    """Where detections of different types overlap keep the more certain one (then the longer).
+    """Where detections of different types overlap keep a pattern's over a name, then the more certain, the longer.
 
-    spaCy often swallows an email into a PERSON, and the phone matcher finds
-    numbers inside loyalty card numbers; the specific pattern wins both times.
+    spaCy often swallows an email or an NI number's letters into a PERSON
+    ("NI YA 04 02 96 D"), and the phone matcher finds numbers inside loyalty
+    card numbers; the specific pattern wins each time, so no part of the
+    identifier is left unmasked beside a name tag.
     """
     ranked = sorted(
-        _merge_same_type(results), key=lambda result: (-result.score, result.start - result.end, result.start)
+        _merge_same_type(results),
+        key=lambda result: (result.entity_type == "PERSON", -result.score, result.start - result.end, result.start),
     )
     kept: list[RecognizerResult] = []
     for result in ranked:

@@ -90,3 +90,46 @@ def test_surnames_with_prefixes_are_masked_whole(masker: TextMasker, name: str) 
     assert masker.mask(f"Hi, this is {name}. The checkout overcharged me.") == (
         "Hi, this is <PERSON>. The checkout overcharged me."
     )
+
+
+@pytest.mark.parametrize(
+    ("canary", "tag"),
+    [
+        ("GB82WEST12345698765432", "<IBAN_CODE>"),
+        ("GB82 WEST 1234 5698 7654 32", "<IBAN_CODE>"),
+        ("QQ 12 34 56 C", "<UK_NINO>"),
+        ("QQ123456C", "<UK_NINO>"),
+        ("AB 12 34 56 C", "<UK_NINO>"),
+        ("078-05-1120", "<US_SSN>"),
+        ("536-22-8726", "<US_SSN>"),
+        ("192.168.10.4", "<IP_ADDRESS>"),
+        ("2001:db8:85a3::8a2e:370:7334", "<IP_ADDRESS>"),
+        ("zoë ñúñez-öberg", "<PERSON>"),
+        ("Zoë Ñúñez-Öberg", "<PERSON>"),
+    ],
+)
+def test_each_identifier_a_careless_sender_writes_is_masked(masker: TextMasker, canary: str, tag: str) -> None:
+    assert masker.mask(f"about my refund: {canary} was on the form, please fix") == (
+        f"about my refund: {tag} was on the form, please fix"
+    )
+
+
+def test_an_email_written_out_gets_the_token_of_the_address_it_spells(masker: TextMasker) -> None:
+    masked = masker.mask("write to zq dot canary at example dot org about the recall")
+
+    assert masked == f"write to {TOKENISER.tokenise('zq.canary@example.org', Normalisation.EMAIL)} about the recall"
+
+
+@pytest.mark.parametrize(
+    "look_alike",
+    [
+        "AB 12 34 56 E",  # an NI number ends A-D
+        "GB82WEST12345698765433",  # IBAN checksum broken
+        "666-12-3456",  # SSN area 666 is never issued
+        "I shop at tesco.com for milk",
+        "will price match the offer? may be",
+        "order 8812-3341 and receipt 4471 2039",
+    ],
+)
+def test_look_alikes_of_the_identifiers_stay_as_written(masker: TextMasker, look_alike: str) -> None:
+    assert masker.mask(look_alike) == look_alike

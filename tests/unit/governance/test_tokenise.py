@@ -44,3 +44,15 @@ def test_normalised_spellings_of_one_value_share_a_token(first: str, second: str
 @pytest.mark.parametrize("missing", [None, "", "   "])
 def test_missing_values_stay_missing(missing: str | None) -> None:
     assert Tokeniser(KEY).tokenise(missing) is None
+
+
+@pytest.mark.parametrize(
+    "spelled",
+    ["zq dot canary at example dot org", "zq (dot) canary [at] example [dot] org", "ZQ.Canary At Example Dot Org"],
+)
+def test_an_email_written_out_tokenises_as_the_address_it_spells(spelled: str) -> None:
+    tokeniser = Tokeniser(b"k" * 32)
+
+    assert tokeniser.tokenise(spelled, Normalisation.EMAIL) == tokeniser.tokenise(
+        "zq.canary@example.org", Normalisation.EMAIL
+    )
