@@ -129,9 +129,17 @@ class Policy(BaseModel):
             rule.treatment not in (Treatment.KEEP, Treatment.DROP) for rule in self.table(table).columns.values()
         )
 
-    def masks_text(self, table: str) -> bool:
-        """Whether the table has free text for Presidio."""
-        return any(rule.treatment is Treatment.MASK for rule in self.table(table).columns.values())
+    def masked_columns(self, table: str) -> list[str]:
+        """The table's free-text columns, which Presidio masks."""
+        return [column for column, rule in self.table(table).columns.items() if rule.treatment is Treatment.MASK]
+
+    def personal_columns(self, table: str) -> list[str]:
+        """Landing columns that hold or point at a person: every column not classified ``none``."""
+        return [
+            column
+            for column, rule in self.table(table).columns.items()
+            if rule.classification is not Classification.NONE
+        ]
 
     def output_name(self, column: str, rule: ColumnRule | None) -> str:
         return rule.output if rule is not None and rule.output else column

@@ -14,8 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 
-from lakehouse.cli_failure import fail, failure_mode
+from lakehouse.cli_failure import fail, failure_log, failure_mode, one_line
 from lakehouse.compliance_cli import audit, erase, pii_scan
 from lakehouse.doctor import run_checks
 from lakehouse.progress import console, stage
@@ -74,6 +75,26 @@ def ingest(tables: TablesOption = None) -> None:
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         fail(error)
     _print_ingest_totals(summary)
+    if summary.failed or summary.set_aside:
+        _print_what_failed(summary)
+        raise typer.Exit(1)
+
+
+def _print_what_failed(summary: IngestSummary) -> None:
+    """Each table that failed and each file set aside, one line each; the traces go to a log (raised with --debug)."""
+    if failure_mode.debug and summary.failed:
+        raise next(iter(summary.failed.values()))
+    console.print(
+        f"[bold red]error[/] ingestion incomplete: {len(summary.failed)} table(s) failed, "
+        f"{len(summary.set_aside)} landing file(s) set aside; every other table and file was ingested"
+    )
+    for table, error in summary.failed.items():
+        console.print(f"   failed: {table}: {one_line(error)}")
+    for path, reason in summary.set_aside.items():
+        console.print(f"   set aside: {escape(path)}: {escape(reason)}")
+    if summary.failed:
+        console.print(f"   details: {escape(str(failure_log(list(summary.failed.values()))))} (or rerun with --debug)")
+    console.print("   a set-aside file stays in landing: fix or remove it, then `lakehouse ingest` again")
 
 
 def _print_ingest_totals(summary: IngestSummary) -> None:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import NoReturn
 
 import typer
+from rich.markup import escape
 
 from lakehouse.progress import console
 from lakehouse.settings import get_settings
@@ -19,14 +21,31 @@ class FailureMode:
 failure_mode = FailureMode()
 
 
+def failure_log(errors: list[Exception]) -> Path:
+    """Write the full traces of ``errors`` to a new log file under the data folder; returns its path."""
+    logs = get_settings().data_dir / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    log = logs / f"lakehouse-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.log"
+    log.write_text("\n".join("".join(traceback.format_exception(error)) for error in errors))
+    return log
+
+
+JVM_CALL_PREAMBLE = "An error occurred while calling"
+"""How py4j opens a Java exception's text; the line after it says what went wrong."""
+
+
+def one_line(error: Exception) -> str:
+    """The line that says what went wrong, escaped so brackets (``[/127.0.0.1]``) print as written, never as markup."""
+    lines = [line.strip().removeprefix(": ") for line in str(error).strip().splitlines() if line.strip()]
+    meaningful = [line for line in lines if not line.startswith(JVM_CALL_PREAMBLE)]
+    return escape(meaningful[0] if meaningful else type(error).__name__)
+
+
 def fail(error: Exception) -> NoReturn:
     """One line for the person, the full trace in the log (or on screen with --debug)."""
     if failure_mode.debug:
         raise error
-    logs = get_settings().data_dir / "logs"
-    logs.mkdir(parents=True, exist_ok=True)
-    log = logs / f"lakehouse-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    log.write_text("".join(traceback.format_exception(error)))
-    console.print(f"[bold red]error[/] {error}")
-    console.print(f"   details: {log} (or rerun with --debug)")
+    log = failure_log([error])
+    console.print(f"[bold red]error[/] {one_line(error)}")
+    console.print(f"   details: {escape(str(log))} (or rerun with --debug)")
     raise typer.Exit(1)

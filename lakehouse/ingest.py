@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
+import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import pyarrow.parquet as pq
@@ -29,16 +31,31 @@ from spark_jobs.landing_files import LandingFile
 from spark_jobs.quality import GateResult, run_gate
 from spark_jobs.tables import TABLES, TableSpec
 
+logger = logging.getLogger(__name__)
+
 READ_CHUNK = 8 * 2**20
+HEADER_BYTES = 2**16
+"""A CSV header is read from the file's first 64 KB (a byte-order mark and CRLF line ends are allowed)."""
 
 
 def lake_layout(settings: Settings) -> LakeLayout:
     return LakeLayout(root=settings.lake_uri.rstrip("/"), quality_dir=settings.data_dir / "quality")
 
 
+HADOOP_GLOB = re.compile(r"([\\\[\]{}*?])")
+
+
 def spark_uri(store: LandingStore, relative: str) -> str:
+    """The file's URI as Spark reads it: ``s3a://`` for S3, and glob characters escaped.
+
+    Spark reads every path as a Hadoop glob, so a file named ``[a]b.parquet``
+    would name a file ``ab.parquet`` instead; escaped, it names itself. (Its
+    multi-line CSV reader globs a second time, unescaped: such CSV files are
+    set aside, see :func:`landing_files`.)
+    """
     uri = store.uri_of(relative)
-    return "s3a://" + uri.split("://", 1)[1] if uri.startswith("s3://") else uri
+    uri = "s3a://" + uri.split("://", 1)[1] if uri.startswith("s3://") else uri
+    return HADOOP_GLOB.sub(r"\\\1", uri)
 
 
 def _declared_columns(spec: TableSpec, head: bytes) -> tuple[tuple[str, ...] | None, str | None]:
@@ -51,8 +68,8 @@ def _declared_columns(spec: TableSpec, head: bytes) -> tuple[tuple[str, ...] | N
         except Exception as error:  # noqa: BLE001 - pyarrow raises several types for a damaged footer
             return None, f"unreadable Parquet: {error}"
     if spec.landing_format == "csv":
-        first_line = head.split(b"\n", 1)[0].decode("utf-8", errors="replace")
-        return tuple(next(csv.reader([first_line]), [])), None
+        header = io.StringIO(head[:HEADER_BYTES].decode("utf-8-sig", errors="replace"), newline="")
+        return tuple(next(csv.reader(header), [])), None
     return None, None
 
 
@@ -78,6 +95,11 @@ def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = No
             content = b"".join(iter(lambda: source.read(READ_CHUNK), b""))
         digest.update(content)
         columns, unreadable = _declared_columns(spec, content)
+        if spec.landing_format == "csv" and HADOOP_GLOB.search(relative):
+            unreadable = (
+                "file name: holds a glob character ([ ] { } * ? \\), which Spark's RFC 4180 CSV reader cannot "
+                "open even escaped; rename the file"
+            )
         found.append(
             LandingFile(spec.name, relative, spark_uri(store, relative), digest.hexdigest(), len(content), columns,
                         unreadable)
@@ -113,10 +135,17 @@ def require_files_of_the_week(store: LandingStore, spec: TableSpec, week: int, f
 @dataclass
 class IngestSummary:
     tables: dict[str, TableReport]
+    failed: dict[str, Exception] = field(default_factory=dict)
+    """Tables whose ingestion stopped, with what stopped it; the other tables were still attempted."""
 
     @property
     def rows_written(self) -> int:
         return sum(report.rows_written for report in self.tables.values())
+
+    @property
+    def set_aside(self) -> dict[str, str]:
+        """Every new landing file not ingested, with the reason."""
+        return {path: reason for report in self.tables.values() for path, reason in report.unreadable.items()}
 
 
 def ingest_one_table(
@@ -132,7 +161,9 @@ def ingest_one_table(
     files = landing_files(store, spec, weeks)
     if spec.weekly and weeks is not None and len(weeks) == 1:
         require_files_of_the_week(store, spec, weeks[0], files)
-    privacy = PolicyContext(default_policy(), tokenisation_key(settings), settings.presidio_model)
+    privacy = PolicyContext(
+        default_policy(), tokenisation_key(settings), settings.presidio_model, settings.max_text_chars
+    )
     when = ingested_at or datetime.now(UTC).replace(tzinfo=None)
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
@@ -156,14 +187,22 @@ def ingest_one_table(
 
 
 def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None = None) -> IngestSummary:
-    """Ingest the named tables (all by default) in dependency order, printing a line per table."""
+    """Ingest the named tables (all by default) in dependency order, printing a line per table.
+
+    A table that fails does not stop the others: each is attempted, and the
+    summary names what failed.
+    """
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
-    reports = {
-        name: ingest_one_table(spark, settings, name, ingested_at=ingested_at)
-        for name in TABLES
-        if tables is None or name in tables
-    }
-    return IngestSummary(reports)
+    summary = IngestSummary({})
+    for name in TABLES:
+        if tables is not None and name not in tables:
+            continue
+        try:
+            summary.tables[name] = ingest_one_table(spark, settings, name, ingested_at=ingested_at)
+        except Exception as error:  # noqa: BLE001 - one table's failure is reported, the next table is attempted
+            logger.warning("ingesting %s failed: %s", name, type(error).__name__)
+            summary.failed[name] = error
+    return summary
 
 
 def validate_silver(

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import TextIO, TypeVar
 
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 console = Console(highlight=False, soft_wrap=True)
@@ -34,7 +35,7 @@ class StageReport:
 @contextmanager
 def stage(name: str) -> Iterator[StageReport]:
     """Announce a stage, time it, and print its counts when it ends."""
-    console.print(f"[bold cyan]>[/] {name} ...")
+    console.print(f"[bold cyan]>[/] {escape(name)} ...")
     report = StageReport(name)
     started = time.perf_counter()
     yield report
@@ -45,9 +46,9 @@ def stage(name: str) -> Iterator[StageReport]:
     if report.files:
         counts.append(f"{report.files:,} files")
     detail = f" ({', '.join(counts)})" if counts else ""
-    console.print(f"[bold green]ok[/] {name}{detail} in {elapsed:.1f}s")
+    console.print(f"[bold green]ok[/] {escape(name)}{detail} in {elapsed:.1f}s")
     for note in report.notes:
-        console.print(f"   {note}")
+        console.print(f"   {note}", markup=False)
 
 
 def track(items: Iterable[T], description: str, total: int) -> Iterator[T]:

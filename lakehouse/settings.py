@@ -123,6 +123,13 @@ class Settings(BaseSettings):
         description="spaCy pipeline for Presidio: an installed package name (en_core_web_lg, say) or a path.",
     )
 
+    max_text_chars: int = Field(
+        default=65_536,
+        ge=1,
+        description="The longest free-text value ingestion accepts; longer ones are quarantined as text_too_long "
+        "without being masked (masking a 50 MB text would hold ingestion for hours).",
+    )
+
     synthetic_seed: int = 8451
 
     lake_ingestion_cron: str = Field(

@@ -23,7 +23,11 @@ CORRUPT_RECORD = "_corrupt_record"
 
 
 def read_landing_file(spark: SparkSession, file: LandingFile, spec: TableSpec) -> DataFrame:
-    """One file's rows with every column as a string, in the file's own column order."""
+    """One file's rows with every column as a string, in the file's own column order.
+
+    CSV is read as RFC 4180 defines it: quoted fields may hold delimiters,
+    doubled quotes and line breaks, so one record is one row whatever it holds.
+    """
     if spec.landing_format == "parquet":
         frame = spark.read.parquet(file.uri)
     elif spec.landing_format == "csv":
@@ -31,6 +35,8 @@ def read_landing_file(spark: SparkSession, file: LandingFile, spec: TableSpec) -
             spark.read.option("header", True)
             .option("inferSchema", False)
             .option("encoding", "UTF-8")
+            .option("multiLine", True)
+            .option("escape", '"')
             .option("mode", "PERMISSIVE")
             .csv(file.uri)
         )

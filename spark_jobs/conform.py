@@ -11,12 +11,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
-from pyspark.sql.functions import broadcast, coalesce, col, expr, lit, row_number, when
+from pyspark.sql.functions import (
+    broadcast,
+    coalesce,
+    col,
+    expr,
+    first,
+    length,
+    lit,
+    row_number,
+    sha2,
+    struct,
+    to_json,
+    when,
+)
 
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS
 from spark_jobs.tables import WEEK_OF_DATE, TableSpec
 
 RULE = "_rule"
+DUPLICATE_DELIVERY = "duplicate_delivery: an exact copy of a row another landing file delivered"
+"""Not a broken row but the same line sent again: it never counts against its file."""
 REPLACEMENT_CHARACTER = "\ufffd"
 
 
@@ -29,6 +44,9 @@ def first_broken(verdicts: Sequence[tuple[Column, str]]) -> Column:
 
 def type_rows(bronze: DataFrame, spec: TableSpec) -> DataFrame:
     """Declared columns cast to their types; ``_rule`` names a malformed record, bad encoding or bad type.
+
+    A record Spark could not parse keeps its raw text in ``_corrupt_record``
+    for quarantine (masked there like free text).
 
     Undeclared columns pass through as strings: the additive schema rule lets a
     new column in when the PII policy classifies it (files missing a declared
@@ -51,7 +69,8 @@ def type_rows(bronze: DataFrame, spec: TableSpec) -> DataFrame:
             value = lit(None).cast(data_type)
         typed.append(value.alias(name))
     extra = [col(f"`{name}`") for name in raw if name not in spec.column_names]
-    return bronze.select(*typed, *extra, *METADATA_COLUMNS, first_broken(verdicts).alias(RULE))
+    corrupt = [col(CORRUPT_RECORD)] if CORRUPT_RECORD in bronze.columns else []
+    return bronze.select(*typed, *extra, *METADATA_COLUMNS, *corrupt, first_broken(verdicts).alias(RULE))
 
 
 def with_week(frame: DataFrame, spec: TableSpec) -> DataFrame:
@@ -59,6 +78,18 @@ def with_week(frame: DataFrame, spec: TableSpec) -> DataFrame:
     if spec.week_from is None:
         return frame
     return frame.withColumn("week", expr(WEEK_OF_DATE.format(column=spec.week_from)))
+
+
+def judge_text_length(frame: DataFrame, columns: Sequence[str], max_chars: int) -> DataFrame:
+    """Free text over ``max_chars`` breaks ``text_too_long``: masking it would hold ingestion for hours."""
+    verdicts = [
+        (length(col(name)) <= max_chars, f"text_too_long: {name} over {max_chars:,} characters")
+        for name in columns
+        if name in frame.columns
+    ]
+    if not verdicts:
+        return frame
+    return frame.withColumn(RULE, coalesce(col(RULE), first_broken(verdicts)))
 
 
 def judge_rows(frame: DataFrame, spec: TableSpec, known_keys: Mapping[str, DataFrame]) -> DataFrame:
@@ -77,20 +108,37 @@ def judge_rows(frame: DataFrame, spec: TableSpec, known_keys: Mapping[str, DataF
     return judged.drop(*[f"_known_{reference.column}" for reference in spec.references])
 
 
-def mark_duplicates(frame: DataFrame, spec: TableSpec) -> DataFrame:
-    """Among accepted rows sharing a key, the preferred one stays; the others get the table's duplicate rule.
+def payload_columns(frame: DataFrame) -> list[str]:
+    """The columns a landing file delivered: everything but ingest metadata, the verdict and the raw record."""
+    return [name for name in frame.columns if name not in (*METADATA_COLUMNS, RULE, CORRUPT_RECORD)]
 
-    Only keys that occur more than once are ranked: finding them is an
-    aggregation, and ranking a few thousand rows is far cheaper than sorting
-    every row of a 20-million-row batch by key.
+
+def mark_duplicates(frame: DataFrame, spec: TableSpec) -> DataFrame:
+    """Among accepted rows sharing a key, the preferred one stays; the others are quarantined.
+
+    A loser that is an exact copy of the winner from another landing file is a
+    re-delivery (``DUPLICATE_DELIVERY``), which judges no file; any other loser
+    gets the table's duplicate rule. Only keys that occur more than once are
+    ranked: finding them is an aggregation, and ranking a few thousand rows is
+    far cheaper than sorting every row of a 20-million-row batch by key.
     """
     accepted = frame.where(col(RULE).isNull())
     repeated = accepted.groupBy(*spec.keys).count().where(col("count") > 1).drop("count")
     flagged = frame.join(broadcast(repeated.withColumn("_repeated", lit(True))), on=list(spec.keys), how="left")
     order = [expr(preference) for preference in spec.prefer] + [col("_ingested_at").desc(), col("_source_file").desc()]
-    rank = row_number().over(Window.partitionBy(*spec.keys, col(RULE).isNull()).orderBy(*order))
-    contested = flagged.where(col("_repeated")).withColumn("_rank", rank)
-    duplicate = col(RULE).isNull() & (col("_rank") > 1)
-    resolved = contested.withColumn(RULE, when(duplicate, lit(spec.duplicate_rule)).otherwise(col(RULE)))
+    contest = Window.partitionBy(*spec.keys, col(RULE).isNull()).orderBy(*order)
+    payload = sha2(to_json(struct(*[col(f"`{name}`") for name in payload_columns(frame)])), 256)
+    contested = (
+        flagged.where(col("_repeated"))
+        .withColumn("_rank", row_number().over(contest))
+        .withColumn("_payload", payload)
+        .withColumn("_winner_payload", first("_payload").over(contest))
+        .withColumn("_winner_file", first("_source_file").over(contest))
+    )
+    loser = col(RULE).isNull() & (col("_rank") > 1)
+    copy = (col("_payload") == col("_winner_payload")) & (col("_source_file") != col("_winner_file"))
+    verdict = when(loser & copy, lit(DUPLICATE_DELIVERY)).when(loser, lit(spec.duplicate_rule)).otherwise(col(RULE))
+    resolved = contested.withColumn(RULE, verdict)
     uncontested = flagged.where(col("_repeated").isNull())
-    return uncontested.drop("_repeated").unionByName(resolved.drop("_repeated", "_rank"))
+    helpers = ("_repeated", "_rank", "_payload", "_winner_payload", "_winner_file")
+    return uncontested.drop("_repeated").unionByName(resolved.drop(*helpers))

@@ -11,6 +11,7 @@ from contextlib import contextmanager
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql.types import StructType
 
 
 def table_exists(spark: SparkSession, path: str) -> bool:
@@ -31,6 +32,24 @@ def append_once(
     if partition_by:
         writer = writer.partitionBy(*partition_by)
     writer.save(path)
+
+
+STATS_COLUMNS = "delta.dataSkippingStatsColumns"
+
+
+def ensure_stats_columns(spark: SparkSession, path: str, schema: StructType, columns: Sequence[str]) -> None:
+    """Create the table at ``path`` (if new) keeping min/max statistics on ``columns`` only, before any data.
+
+    Set at creation, the first data commit already obeys it; a table that
+    predates it gets the property now, for its later commits.
+    """
+    listed = ",".join(f"`{name}`" for name in columns)
+    if not table_exists(spark, path):
+        DeltaTable.createIfNotExists(spark).location(path).addColumns(schema).property(STATS_COLUMNS, listed).execute()
+        return
+    properties = DeltaTable.forPath(spark, path).detail().select("properties").first()
+    if properties is None or properties["properties"].get(STATS_COLUMNS) is None:
+        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{STATS_COLUMNS}' = '{listed}')")
 
 
 @contextmanager

@@ -21,18 +21,38 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import reduce
 from pathlib import Path
 
 from delta.tables import DeltaTable
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.functions import col, current_timestamp, expr, lit, struct, to_json
+from pyspark.sql.functions import (
+    col,
+    current_timestamp,
+    expr,
+    format_string,
+    length,
+    lit,
+    struct,
+    substring,
+    to_json,
+    when,
+)
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-from governance.policy import Policy
+from governance.policy import ColumnRule, Policy, PolicyViolationError
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
-from spark_jobs.conform import RULE, judge_rows, mark_duplicates, type_rows, with_week
-from spark_jobs.delta_io import append_once, ingested_files, table_exists, upsert_by_key
+from spark_jobs.conform import (
+    DUPLICATE_DELIVERY,
+    RULE,
+    judge_rows,
+    judge_text_length,
+    mark_duplicates,
+    type_rows,
+    with_week,
+)
+from spark_jobs.delta_io import append_once, ensure_stats_columns, ingested_files, table_exists, upsert_by_key
 from spark_jobs.erasure import household_condition
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.pii import apply_policy
@@ -83,6 +103,7 @@ class PolicyContext:
     policy: Policy
     key: bytes
     presidio_model: str
+    max_text_chars: int = 65_536
 
 
 @dataclass
@@ -142,6 +163,17 @@ def schema_break(spec: TableSpec, file: LandingFile) -> str | None:
     return f"schema: missing column(s) {', '.join(missing)}; only additive schema changes are accepted"
 
 
+def policy_break(policy: Policy, spec: TableSpec, file: LandingFile) -> str | None:
+    """Why a file's declared columns break the PII policy (a column it does not classify), or None."""
+    if file.columns is None:
+        return None
+    try:
+        policy.rules_for(spec.name, file.columns)
+    except PolicyViolationError as error:
+        return f"policy: {error}"
+    return None
+
+
 def _known_keys(spark: SparkSession, layout: LakeLayout, spec: TableSpec) -> dict[str, DataFrame]:
     known: dict[str, DataFrame] = {}
     for reference in spec.references:
@@ -153,31 +185,62 @@ def _known_keys(spark: SparkSession, layout: LakeLayout, spec: TableSpec) -> dic
     return known
 
 
-def _bronze_rows(spark: SparkSession, layout: LakeLayout, files: Sequence[LandingFile]) -> DataFrame:
+def _bronze_rows(spark: SparkSession, layout: LakeLayout, files: Sequence[LandingFile], policy: Policy) -> DataFrame:
+    """The rows of ``files`` already in bronze (a run that stopped before silver), in the columns the policy knows."""
     wanted = spark.createDataFrame([file.identity for file in files], "_source_file string, _source_checksum string")
-    bronze = spark.read.format("delta").load(layout.bronze(files[0].table))
-    return bronze.join(wanted.hint("broadcast"), on=["_source_file", "_source_checksum"], how="left_semi")
+    table = files[0].table
+    bronze = spark.read.format("delta").load(layout.bronze(table))
+    known = [
+        name for name in bronze.columns if name in (*METADATA_COLUMNS, CORRUPT_RECORD, *policy.table(table).columns)
+    ]
+    return bronze.select(*known).join(
+        wanted.hint("broadcast"), on=["_source_file", "_source_checksum"], how="left_semi"
+    )
 
 
-def _check_rejected_share(table: str, per_file: Mapping[str, Mapping[str | None, int]]) -> None:
+def rejected_share_breaks(table: str, per_file: Mapping[str, Mapping[str | None, int]]) -> dict[str, str]:
+    """Each file whose new rows are mostly rejected, with the reason; re-delivered rows count neither way."""
+    broken = {}
     for source_file, counts in sorted(per_file.items()):
-        total = sum(counts.values())
-        rejected = {rule: count for rule, count in counts.items() if rule is not None}
+        judged = {rule: count for rule, count in counts.items() if rule != DUPLICATE_DELIVERY}
+        total = sum(judged.values())
+        rejected = {rule: count for rule, count in judged.items() if rule is not None}
         if total and sum(rejected.values()) / total > MAX_REJECTED_SHARE:
             worst = max(rejected, key=lambda rule: rejected[rule])
-            raise TableRuleError(
-                f"table {table!r}: batch not committed: file {source_file} broke table rule "
-                f"'at most {MAX_REJECTED_SHARE:.0%} of a file's rows rejected': {sum(rejected.values()):,} of "
-                f"{total:,} rows rejected, mostly '{worst}' ({rejected[worst]:,} rows)"
+            broken[source_file] = (
+                f"table rule 'at most {MAX_REJECTED_SHARE:.0%} of a file's new rows rejected': "
+                f"{sum(rejected.values()):,} of {total:,} rows rejected, mostly '{worst}' ({rejected[worst]:,} rows); "
+                f"table {table!r} took the other files of the batch"
             )
+    return broken
 
 
-def _quarantine_rows(judged: DataFrame) -> DataFrame:
-    payload = [name for name in judged.columns if name not in (*METADATA_COLUMNS, RULE, CORRUPT_RECORD)]
+QUARANTINED_RECORD_RULE = ColumnRule.model_validate({"class": "sensitive", "treatment": "mask"})
+"""A record Spark could not parse is kept as its text, masked like free text."""
+
+
+def _quarantine_rows(rejected: DataFrame, spec: TableSpec, privacy: PolicyContext) -> DataFrame:
+    """Rejected rows as quarantine keeps them: the record as JSON after the PII policy, its rule and its file.
+
+    Dropped columns are gone, tokenised ones are tokens, free text is masked;
+    a text over the length limit is not masked (that is what would take hours)
+    but replaced by a note of its length.
+    """
+    limit = privacy.max_text_chars
+    for column in privacy.policy.masked_columns(spec.name):
+        if column in rejected.columns:
+            too_long = length(col(column)) > limit
+            note = format_string(f"<text of %,d characters not kept: over {limit:,}>", length(col(column)))
+            rejected = rejected.withColumn(column, when(too_long, note).otherwise(col(column)))
+    if CORRUPT_RECORD in rejected.columns:
+        rejected = rejected.withColumn(CORRUPT_RECORD, substring(col(CORRUPT_RECORD), 1, limit))
+    extra: dict[str, ColumnRule | None] = {RULE: None}
+    if CORRUPT_RECORD in rejected.columns:
+        extra[CORRUPT_RECORD] = QUARANTINED_RECORD_RULE
+    governed = apply_policy(rejected, spec.name, privacy.policy, privacy.key, privacy.presidio_model, extra)
+    payload = [name for name in governed.columns if name not in (*METADATA_COLUMNS, RULE)]
     record = to_json(struct(*[col(f"`{name}`") for name in payload])).alias("_record")
-    return judged.where(col(RULE).isNotNull()).select(
-        record, col(RULE), *METADATA_COLUMNS, current_timestamp().alias("_quarantined_at")
-    )
+    return governed.select(record, col(RULE), *METADATA_COLUMNS, current_timestamp().alias("_quarantined_at"))
 
 
 def _last_commit_rows(spark: SparkSession, path: str) -> tuple[int, int]:
@@ -192,6 +255,55 @@ def _last_commit_rows(spark: SparkSession, path: str) -> tuple[int, int]:
     return int(last["version"]), written
 
 
+def _count_verdicts(judged: DataFrame) -> dict[str, dict[str | None, int]]:
+    per_file: dict[str, dict[str | None, int]] = {}
+    for row in judged.groupBy("_source_file", RULE).count().collect():
+        per_file.setdefault(row["_source_file"], {})[row[RULE]] = int(row["count"])
+    return per_file
+
+
+def _tally(report: TableReport, per_file: Mapping[str, Mapping[str | None, int]]) -> None:
+    for counts in per_file.values():
+        for rule, count in counts.items():
+            report.rows_in += count
+            if rule is None:
+                report.rows_accepted += count
+            else:
+                report.rows_quarantined += count
+                report.by_rule[rule] = report.by_rule.get(rule, 0) + count
+
+
+def _incoming_rows(
+    spark: SparkSession,
+    layout: LakeLayout,
+    spec: TableSpec,
+    files: Sequence[LandingFile],
+    privacy: PolicyContext,
+    stamp: tuple[str, datetime],
+    erased: frozenset[int],
+    report: TableReport,
+) -> tuple[set[str], DataFrame]:
+    """The batch's rows, and which of its files were read from landing (bronze's next append).
+
+    Files already in bronze (a run that stopped before silver) are read from
+    bronze. Rows of erased households are left out.
+    """
+    in_bronze = ingested_files(spark, layout.bronze(spec.name))
+    from_landing = [file for file in files if file.identity not in in_bronze]
+    parts = []
+    landed = bronze_batch(spark, from_landing, spec, *stamp)
+    if landed is not None and erased and "household_id" in landed.columns:
+        of_erased = expr(household_condition(sorted(erased)))
+        report.rows_of_erased_households = landed.where(of_erased).count()
+        landed = landed.where(~of_erased | col("household_id").isNull())
+    if landed is not None:
+        parts.append(landed)
+    if recovered := [file for file in files if file.identity in in_bronze]:
+        parts.append(_bronze_rows(spark, layout, recovered, privacy.policy))
+    incoming = reduce(lambda left, right: left.unionByName(right, allowMissingColumns=True), parts)
+    return {file.relative_path for file in from_landing}, incoming
+
+
 def ingest_table(
     spark: SparkSession,
     layout: LakeLayout,
@@ -203,15 +315,22 @@ def ingest_table(
 ) -> TableReport:
     """Bring ``spec``'s new landing files into bronze and silver; a no-op when there are none.
 
-    Rows of ``erased`` households (the erasure register) never reach bronze, so a source that sends
-    an erased shopper again cannot bring them back.
+    Every file is judged before anything of it is committed: one that cannot be
+    read, breaks the schema or the PII policy, or has most of its new rows
+    rejected is set aside with its reason (``report.unreadable``) and the other
+    files go on. Rows of ``erased`` households (the erasure register) never
+    reach bronze, so a source that sends an erased shopper again cannot bring
+    them back.
     """
     started = time.perf_counter()
     report = TableReport(spec.name, files_seen=len(files))
     done = ledger_entries(spark, layout, spec.name)
     new = [file for file in files if file.checksum not in done.get(file.relative_path, set())]
     report.files_new = len(new)
-    refused = {file.relative_path: file.unreadable or schema_break(spec, file) for file in new}
+    refused = {
+        file.relative_path: file.unreadable or schema_break(spec, file) or policy_break(privacy.policy, spec, file)
+        for file in new
+    }
     report.unreadable = {path: reason for path, reason in refused.items() if reason}
     readable = [file for file in new if not refused[file.relative_path]]
     if not readable:
@@ -219,64 +338,77 @@ def ingest_table(
         return report
     batch_id = batch_id_of(new)
 
-    in_bronze = ingested_files(spark, layout.bronze(spec.name))
-    to_bronze = [file for file in readable if file.identity not in in_bronze]
-    if to_bronze:
-        landed = bronze_batch(spark, to_bronze, spec, batch_id, ingested_at)
-        if landed is not None and erased and "household_id" in landed.columns:
-            of_erased = expr(household_condition(sorted(erased)))
-            report.rows_of_erased_households = landed.where(of_erased).count()
-            landed = landed.where(~of_erased | col("household_id").isNull())
-        if landed is not None:
-            append_once(landed, layout.bronze(spec.name), app_id=f"bronze:{spec.name}:{batch_id}")
-            report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]
-
-    typed = with_week(type_rows(_bronze_rows(spark, layout, readable), spec), spec)
+    landed, incoming = _incoming_rows(spark, layout, spec, readable, privacy, (batch_id, ingested_at), erased, report)
+    incoming = incoming.persist(StorageLevel.MEMORY_AND_DISK)
+    typed = with_week(type_rows(incoming, spec), spec)
+    typed = judge_text_length(typed, privacy.policy.masked_columns(spec.name), privacy.max_text_chars)
     judged = mark_duplicates(judge_rows(typed, spec, _known_keys(spark, layout, spec)), spec)
     judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
     try:
-        counts = judged.groupBy("_source_file", RULE).count().collect()
-        per_file: dict[str, dict[str | None, int]] = {}
-        for row in counts:
-            per_file.setdefault(row["_source_file"], {})[row[RULE]] = int(row["count"])
-            rule = row[RULE]
-            report.rows_in += int(row["count"])
-            if rule is None:
-                report.rows_accepted += int(row["count"])
-            else:
-                report.rows_quarantined += int(row["count"])
-                report.by_rule[rule] = report.by_rule.get(rule, 0) + int(row["count"])
-        _check_rejected_share(spec.name, per_file)
+        per_file = _count_verdicts(judged)
+        broken = rejected_share_breaks(spec.name, per_file)
+        report.unreadable.update(broken)
+        kept = [file for file in readable if file.relative_path not in broken]
+        per_file = {path: counts for path, counts in per_file.items() if path not in broken}
+        _tally(report, per_file)
+        if not kept:
+            return report
+        kept_names = [file.relative_path for file in kept]
+        judged_kept = judged.where(col("_source_file").isin(kept_names))
 
-        accepted = judged.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
+        accepted = judged_kept.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
         silver_rows = apply_policy(accepted, spec.name, privacy.policy, privacy.key, privacy.presidio_model)
         silver_rows = silver_rows.withColumn("_policy_version", lit(privacy.policy.version))
-        if privacy.policy.runs_per_row(spec.name):
-            # Tokenising and masking run Python per row: do it once, not once per quality check and write.
-            silver_rows = silver_rows.persist(StorageLevel.MEMORY_AND_DISK)
+        silver_rows = silver_rows.persist(StorageLevel.MEMORY_AND_DISK)
         try:
             gate = report.gate = run_gate(layout.quality_dir, spec, silver_rows, run_name=f"{spec.name}-{batch_id}")
             if not gate.success:
                 raise TableRuleError(
                     f"table {spec.name!r}: batch not committed: GX suite {spec.name}_silver failed "
                     f"{'; '.join(gate.failed_rules)} on {report.rows_accepted:,} rows from "
-                    f"{', '.join(file.relative_path for file in readable[:5])}"
-                    f"{' and more' if len(readable) > 5 else ''}",
+                    f"{', '.join(kept_names[:5])}{' and more' if len(kept) > 5 else ''}",
                     gate=gate,
                 )
-            if report.rows_quarantined:
-                append_once(
-                    _quarantine_rows(judged), layout.quarantine(spec.name), f"quarantine:{spec.name}:{batch_id}"
+            if to_bronze := [name for name in kept_names if name in landed]:
+                _append_bronze(
+                    spark, layout, spec, incoming.where(col("_source_file").isin(to_bronze)), privacy, batch_id
                 )
-            _write_silver(spark, layout, spec, silver_rows, readable, done, batch_id)
+                report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]
+            if report.rows_quarantined:
+                quarantined = _quarantine_rows(judged_kept.where(col(RULE).isNotNull()), spec, privacy)
+                path = layout.quarantine(spec.name)
+                ensure_stats_columns(spark, path, quarantined.schema, QUARANTINE_STATS_COLUMNS)
+                append_once(quarantined, path, f"quarantine:{spec.name}:{batch_id}")
+            _write_silver(spark, layout, spec, silver_rows, kept, done, batch_id)
         finally:
             silver_rows.unpersist()
         report.silver_version, report.rows_written = _last_commit_rows(spark, layout.silver(spec.name))
-        _append_ledger(spark, layout, spec, readable, per_file, batch_id, privacy.policy.version, ingested_at)
+        _append_ledger(spark, layout, spec, kept, per_file, batch_id, privacy.policy.version, ingested_at)
     finally:
         judged.unpersist()
-    report.seconds = time.perf_counter() - started
+        incoming.unpersist()
+        report.seconds = time.perf_counter() - started
     return report
+
+
+QUARANTINE_STATS_COLUMNS = ("_rule", *METADATA_COLUMNS, "_quarantined_at")
+"""Quarantine keeps min/max statistics on these only, never on ``_record``."""
+
+
+def _append_bronze(
+    spark: SparkSession, layout: LakeLayout, spec: TableSpec, rows: DataFrame, privacy: PolicyContext, batch_id: str
+) -> None:
+    """Append to bronze, which keeps min/max statistics only on columns that hold nothing personal.
+
+    Delta writes a file's min and max of each column into its log; on a
+    personal column that is a raw value an erasure's DELETE and VACUUM would
+    leave behind in the log.
+    """
+    personal = set(privacy.policy.personal_columns(spec.name))
+    stats = [name for name in rows.columns if name not in personal and name != CORRUPT_RECORD]
+    path = layout.bronze(spec.name)
+    ensure_stats_columns(spark, path, rows.schema, stats)
+    append_once(rows, path, app_id=f"bronze:{spec.name}:{batch_id}")
 
 
 def _write_silver(

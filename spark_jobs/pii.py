@@ -7,7 +7,7 @@ executor process builds one Presidio engine and reuses it for every batch.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 import pandas as pd
 from pyspark.sql import DataFrame
@@ -31,13 +31,27 @@ def silver_schema(frame: DataFrame, policy: Policy, rules: dict[str, ColumnRule 
     return StructType(fields)
 
 
-def apply_policy(frame: DataFrame, table: str, policy: Policy, key: bytes, presidio_model: str) -> DataFrame:
-    """``frame`` with the policy for ``table`` applied; a column the policy lacks raises ``PolicyViolationError``."""
-    rules = policy.rules_for(table, frame.columns)
+def apply_policy(
+    frame: DataFrame,
+    table: str,
+    policy: Policy,
+    key: bytes,
+    presidio_model: str,
+    extra_rules: Mapping[str, ColumnRule | None] | None = None,
+) -> DataFrame:
+    """``frame`` with the policy for ``table`` applied; a column the policy lacks raises ``PolicyViolationError``.
+
+    ``extra_rules`` treat columns the policy does not list because no landing
+    file holds them (quarantine's raw record, its verdict); ``None`` keeps one.
+    """
+    extra = dict(extra_rules or {})
+    listed = policy.rules_for(table, [name for name in frame.columns if name not in extra])
+    rules = {name: extra[name] if name in extra else listed[name] for name in frame.columns}
     schema = silver_schema(frame, policy, rules)
-    if not policy.runs_per_row(table):
+    treated = [rule.treatment for rule in rules.values() if rule is not None]
+    if all(treatment in (Treatment.KEEP, Treatment.DROP) for treatment in treated):
         return frame.select(*schema.fieldNames())
-    masking = policy.masks_text(table)
+    masking = Treatment.MASK in treated
 
     def treat_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         tokeniser = Tokeniser(key)

@@ -66,14 +66,18 @@ def spark(s3_settings: Settings) -> Iterator[SparkSession]:
 @pytest.fixture(scope="session")
 def ingested_local(spark: SparkSession, local_settings: Settings, sample_landing: LandingManifest) -> IngestSummary:
     """The sample landing ingested once into the local lake (bronze, silver, quarantine, ledger)."""
-    return ingest_all(spark, local_settings)
+    summary = ingest_all(spark, local_settings)
+    assert not summary.failed, summary.failed
+    return summary
 
 
 @pytest.fixture(scope="session")
 def ingested_minio(spark: SparkSession, s3_settings: Settings) -> tuple[LandingManifest, IngestSummary]:
     """A smaller sample landed on MinIO and ingested into a lake on MinIO: only the URIs differ."""
     manifest = land_sources(s3_settings, households=MINIO_HOUSEHOLDS)
-    return manifest, ingest_all(spark, s3_settings)
+    summary = ingest_all(spark, s3_settings)
+    assert not summary.failed, summary.failed
+    return manifest, summary
 
 
 @pytest.fixture(scope="session")

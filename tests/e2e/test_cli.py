@@ -14,6 +14,7 @@ import pytest
 
 from lakehouse.processes import free_port
 from lakehouse.settings import PROJECT_ROOT
+from spark_jobs.tables import TABLES
 
 pytestmark = pytest.mark.e2e
 
@@ -195,3 +196,32 @@ def test_policy_export_writes_the_classification_of_every_silver_column(tmp_path
     exported = json.loads(output.read_text())
     assert exported["customers"]["loyalty_card_token"]["pseudonymous_token"] is True
     assert set(exported) >= {"transactions", "customers", "customer_feedback", "stores"}
+
+
+def test_ingest_attempts_every_table_and_ends_listing_the_files_it_set_aside(tmp_path: Path) -> None:
+    landed = _lakehouse(tmp_path, "land", "--households", "2")
+    stores = tmp_path / "landing" / "stores"
+    mostly_broken = (
+        '"store_id","retailer_id","retailer_name","country"\n300,"R03","N","GB"\n,"R04","x","US"\n,,"y","US"\n'
+    )
+    (stores / "resent.csv").write_text(mostly_broken)
+    (stores / "[bold]renamed.csv").write_text(mostly_broken)
+
+    result = _lakehouse(tmp_path, "ingest")
+
+    assert landed.returncode == 0, landed.stdout
+    assert result.returncode == 1, result.stdout
+    lines = result.stdout.splitlines()
+    ingested = [line.split()[2] for line in lines if line.startswith("ok ingesting ")]
+    assert ingested == list(TABLES)
+    assert (
+        "error ingestion incomplete: 0 table(s) failed, 2 landing file(s) set aside; every other table and file "
+        "was ingested" in lines
+    )
+    assert (
+        "   set aside: stores/resent.csv: table rule 'at most 50% of a file's new rows rejected': 2 of 3 rows "
+        "rejected, mostly 'not_null: store_id, retailer_id' (2 rows); table 'stores' took the other files of the "
+        "batch" in lines
+    )
+    assert "   set aside: stores/[bold]renamed.csv: file name: holds a glob character" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr

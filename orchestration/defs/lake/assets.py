@@ -5,8 +5,10 @@ bronze rows of the files just landed. Weekly tables are partitioned by the
 data's week; a run over a range of weeks is one step (single-run backfill).
 The table's GX suite is the silver asset's check: on the batch before it is
 committed, or on silver as it stands when no file was new (no verdict before
-silver exists). Silver's freshness is when its rows last changed, not when the
-step last ran.
+silver exists). A second check fails when a new landing file was set aside
+(unreadable, off-schema, unclassified, mostly rejected) while the others went
+on. Silver's freshness is when its rows last changed, not when the step last
+ran.
 """
 
 from collections.abc import Iterator
@@ -24,6 +26,8 @@ from spark_jobs.quality import GateResult, TableRuleError
 from spark_jobs.tables import TABLES, TableSpec
 
 GX_CHECK = "gx_suite"
+FILES_CHECK = "landing_files_accepted"
+"""Fails, without stopping the run, when a new landing file was set aside; the other files went on."""
 
 
 def bronze_key(table: str) -> dg.AssetKey:
@@ -72,7 +76,15 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
             ),
         ],
         check_specs=[
-            dg.AssetCheckSpec(GX_CHECK, asset=silver_key(table), description=f"Great Expectations suite {table}_silver")
+            dg.AssetCheckSpec(
+                GX_CHECK, asset=silver_key(table), description=f"Great Expectations suite {table}_silver"
+            ),
+            dg.AssetCheckSpec(
+                FILES_CHECK,
+                asset=silver_key(table),
+                description="Every new landing file was ingested: none set aside as unreadable, off-schema, "
+                "unclassified by the PII policy or mostly rejected",
+            ),
         ],
         partitions_def=partitions,
         backfill_policy=dg.BackfillPolicy.single_run() if partitions else None,
@@ -123,6 +135,13 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
         verdict = silver_verdict(session, settings, report, weeks)
         if verdict is not None:
             yield _gx_check_result(table, *verdict)
+        yield dg.AssetCheckResult(
+            asset_key=silver_key(table),
+            check_name=FILES_CHECK,
+            passed=not report.unreadable,
+            severity=dg.AssetCheckSeverity.ERROR,
+            metadata={"files_new": report.files_new, "set_aside": dg.MetadataValue.json(report.unreadable)},
+        )
 
     return ingest
 

@@ -35,7 +35,7 @@ def compliance_platform(spark: SparkSession, tmp_path_factory: pytest.TempPathFa
     with warehouse_on_free_port(base, data_dir / "warehouse") as warehouse:
         settings = warehouse.settings
         land_sources(settings, households=COMPLIANCE_HOUSEHOLDS)
-        ingest_all(spark, settings)
+        assert not ingest_all(spark, settings).failed
         build_marts(settings)
         households = sorted(
             int(row["household_id"])

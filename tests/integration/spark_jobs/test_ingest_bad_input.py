@@ -7,7 +7,6 @@ from datetime import datetime
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
@@ -15,7 +14,6 @@ from pyspark.sql import SparkSession
 from lakehouse.ingest import IngestSummary, ingest_all, lake_layout
 from lakehouse.landing.land import LandingManifest, weekly_path
 from lakehouse.settings import Settings
-from spark_jobs.quality import TableRuleError
 
 pytestmark = pytest.mark.integration
 
@@ -156,22 +154,3 @@ def test_non_utf8_bytes_in_a_csv_row_quarantine_that_row(
 
     assert report.by_rule == {"encoding: not UTF-8": 1}
     assert report.rows_accepted == len(source) - 2
-
-
-def test_a_file_mostly_rejected_stops_the_batch_naming_file_rule_and_count(
-    tmp_path: Path, local_settings: Settings, sample_landing: LandingManifest, spark: SparkSession
-) -> None:
-    settings = Settings(data_dir=tmp_path, tokenisation_key_file=tmp_path / "secrets" / "key")
-    _copy(local_settings, settings, "products/products.parquet")
-    week = pq.read_table(Path(local_settings.landing_uri) / weekly_path("transactions", GOOD_WEEK, "parquet"))
-    negative = pc.multiply(week["quantity"], -1)
-    _write(settings, "transactions/bad/all_negative.parquet", week.set_column(4, "quantity", negative))
-    ingest_all(spark, settings, ["products"])
-
-    expected = (
-        r"file transactions/bad/all_negative.parquet broke table rule .* "
-        rf"{week.num_rows:,} of {week.num_rows:,} rows rejected, mostly 'quantity_not_negative'"
-    )
-    with pytest.raises(TableRuleError, match=expected):
-        ingest_all(spark, settings, ["transactions"])
-    assert not Path(lake_layout(settings).silver("transactions")).exists()
