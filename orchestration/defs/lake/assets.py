@@ -4,11 +4,11 @@ One Spark step per table writes both, because silver's batch is exactly the
 bronze rows of the files just landed. Weekly tables are partitioned by the
 data's week; a run over a range of weeks is one step (single-run backfill).
 The table's GX suite is the silver asset's check: on the batch before it is
-committed, or on silver as it stands when no file was new (no verdict before
-silver exists). A second check fails when a new landing file was set aside
-(unreadable, off-schema, unclassified, mostly rejected) while the others went
-on. Silver's freshness is when its rows last changed, not when the step last
-ran.
+committed, or on silver as it stands when no file was new (before silver
+exists, a pass on no rows, labelled so). A second check fails when a new
+landing file was set aside (unreadable, off-schema, unclassified, mostly
+rejected) while the others went on. Silver's freshness is when its rows last
+changed, not when the step last ran.
 """
 
 from collections.abc import Iterator
@@ -135,6 +135,8 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
         verdict = silver_verdict(session, settings, report, weeks)
         if verdict is not None:
             yield _gx_check_result(table, *verdict)
+        else:
+            yield _gx_check_result(table, GateResult(True, (), "none"), "no rows: silver does not exist yet")
         yield dg.AssetCheckResult(
             asset_key=silver_key(table),
             check_name=FILES_CHECK,
