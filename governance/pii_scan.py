@@ -21,8 +21,11 @@ PLANTED_COLUMNS = {
     "loyalty_card_number": "loyalty card number",
 }
 """Profile columns whose every value is distinctive enough to be searched for anywhere."""
-PRESIDIO_ENTITIES = ("EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "LOYALTY_CARD")
-"""Entities recognised by shape; names are left to the planted list (product and brand names look like names)."""
+PRESIDIO_ENTITIES = (
+    "EMAIL_ADDRESS", "PHONE_NUMBER", "CREDIT_CARD", "LOYALTY_CARD", "IBAN_CODE", "UK_NINO", "US_SSN", "IP_ADDRESS",
+)  # fmt: skip
+"""Every identifier the masker recognises by shape (emails written out included). Names are left to the
+planted list (product and brand names look like names), postcodes too (silver keeps their district)."""
 EDGE_PUNCTUATION = " \t\r\n,.;:!?()[]{}<>\"'`|="
 MAX_WORDS = 6
 
@@ -123,9 +126,10 @@ class PiiScanner:
         return sorted(self.findings.values(), key=lambda finding: (finding.location, finding.kind))
 
 
-PII_HINT = re.compile(r"@|\d{3}")
+PII_HINT = re.compile(r"@|\d{3}|\d{1,3}(?:[.\s]\d{1,3}){2}|\b(?:at|dot)\b", re.IGNORECASE)
+"""An ``@``, a run of three digits, digit groups (an NI number, an IP address) or a spelled-out ``at``/``dot``."""
 
 
 def looks_like_it_could_hold_pii(text: str) -> bool:
-    """Every entity Presidio is asked for has an ``@`` or a run of digits: skip the model for anything else."""
+    """Every entity Presidio is asked for has one of :data:`PII_HINT`'s shapes: skip the model for anything else."""
     return bool(PII_HINT.search(text))

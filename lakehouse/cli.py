@@ -290,14 +290,17 @@ def upkeep() -> None:
 
 
 @app.command("pii-eval")
-def pii_eval(size: Annotated[int, typer.Option(min=10, help="Labelled texts to score.")] = 400) -> None:
+def pii_eval(
+    size: Annotated[int, typer.Option(min=10, help="Synthetic feedback texts, and as many identifier texts.")] = 400,
+) -> None:
     """Score Presidio on the labelled feedback set: precision and recall per entity type, against targets."""
     from governance.evaluation import PRECISION_TARGET, RECALL_TARGETS, score_detection
     from governance.masking import text_masker
     from lakehouse.pii_evaluation import evaluation_set
 
     settings = get_settings()
-    with stage(f"scoring PII detection ({settings.presidio_model}) on {size} labelled texts") as report:
+    scope = f"{size} feedback texts, {size} identifier texts and the hand-written set"
+    with stage(f"scoring PII detection ({settings.presidio_model}) on {scope}") as report:
         samples = evaluation_set(size)
         result = score_detection(samples, text_masker(settings.presidio_model).analyse)
         report.add(rows=len(samples))

@@ -64,7 +64,7 @@ def test_findings_name_the_location_and_count_values_but_show_only_a_masked_prev
     assert "example" not in finding.describe()
 
 
-def test_presidio_is_asked_only_about_text_with_an_at_sign_or_a_run_of_digits() -> None:
+def test_presidio_is_asked_only_about_text_shaped_like_an_identifier() -> None:
     asked: list[str] = []
 
     def analyse(text: str) -> list[tuple[str, str, float]]:
@@ -73,9 +73,10 @@ def test_presidio_is_asked_only_about_text_with_an_at_sign_or_a_run_of_digits() 
 
     scanner = PiiScanner(PlantedValues({}), analyse=analyse)
 
-    for text in ("GROCERY", "champions", "write to a@b.io", "call 0207 946 0958"):
+    shaped = ["write to a@b.io", "call 0207 946 0958", "NI QQ 12 34 56 C", "from 10.2.3.4", "zq dot c at x dot org"]
+    for text in ("GROCERY", "champions", "SOFT DRINKS 12PK", *shaped):
         scanner.scan("somewhere", text)
 
-    assert asked == ["write to a@b.io", "call 0207 946 0958"]
+    assert asked == shaped
     assert masked_preview("ab") == "a***"
     assert not looks_like_it_could_hold_pii("tok_ab")
