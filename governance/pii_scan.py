@@ -117,13 +117,28 @@ class PiiScanner:
         self.values_scanned += 1
         for kind, value in self.planted.find(text):
             self._add(location, kind, value)
-        if with_presidio and self.analyse is not None and looks_like_it_could_hold_pii(text):
-            for entity, value, _ in self.analyse(text):
+        shaped = without_machine_identifiers(text)
+        if with_presidio and self.analyse is not None and looks_like_it_could_hold_pii(shaped):
+            for entity, value, _ in self.analyse(shaped):
                 self._add(location, f"Presidio {entity}", value)
 
     @property
     def results(self) -> list[Finding]:
         return sorted(self.findings.values(), key=lambda finding: (finding.location, finding.kind))
+
+
+MACHINE_IDENTIFIERS = re.compile(
+    r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}"  # UUIDs: query, run and event ids
+    r"|\btok_[0-9a-f]{32}\b"  # the platform's own tokens
+    r"|\b(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b"  # hashes and checksums (a letter in them: 16 digits is a card)
+    r"|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"  # timestamps
+)
+"""Machine identifiers: their digit runs match phone and card shapes by chance (a query id's ``3178313640334287``)."""
+
+
+def without_machine_identifiers(text: str) -> str:
+    """``text`` with machine identifiers blanked, for Presidio; planted values are still sought in all of it."""
+    return MACHINE_IDENTIFIERS.sub(lambda match: " " * len(match.group()), text)
 
 
 PII_HINT = re.compile(r"@|\d{3}|\d{1,3}(?:[.\s]\d{1,3}){2}|\b(?:at|dot)\b", re.IGNORECASE)

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import pytest
 
-from governance.pii_scan import PiiScanner, PlantedValues, looks_like_it_could_hold_pii, masked_preview
+from governance.pii_scan import (
+    PiiScanner,
+    PlantedValues,
+    looks_like_it_could_hold_pii,
+    masked_preview,
+    without_machine_identifiers,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -80,3 +86,23 @@ def test_presidio_is_asked_only_about_text_shaped_like_an_identifier() -> None:
     assert asked == shaped
     assert masked_preview("ab") == "a***"
     assert not looks_like_it_could_hold_pii("tok_ab")
+
+
+def test_machine_identifiers_in_a_log_line_are_never_asked_about() -> None:
+    asked: list[str] = []
+
+    def analyse(text: str) -> list[tuple[str, str, float]]:
+        asked.append(text.strip())
+        return []
+
+    scanner = PiiScanner(PlantedValues({}), analyse=analyse)
+    line = (
+        "2026-12-01 04:20:42,387 INFO warehouse.queries user=default query_id=31783136-4033-4287-abfe-a731ece55220 "
+        "rows=9 checksum 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08 email_token tok_" + "0" * 32
+    )
+
+    scanner.scan("log warehouse.log line 1", line)
+    scanner.scan("log warehouse.log line 2", line + " call 0113 496 0000")
+
+    assert asked == [without_machine_identifiers(line + " call 0113 496 0000").strip()]
+    assert not [part for part in ("2026-12-01", "31783136", "9f86d081", "tok_") if part in asked[0]]
