@@ -123,12 +123,6 @@ class Policy(BaseModel):
             )
         return {column: table_policy.columns.get(column) for column in columns}
 
-    def runs_per_row(self, table: str) -> bool:
-        """Whether the table needs Python per row (tokenise, generalise, mask) rather than a plain projection."""
-        return any(
-            rule.treatment not in (Treatment.KEEP, Treatment.DROP) for rule in self.table(table).columns.values()
-        )
-
     def masked_columns(self, table: str) -> list[str]:
         """The table's free-text columns, which Presidio masks."""
         return [column for column, rule in self.table(table).columns.items() if rule.treatment is Treatment.MASK]
