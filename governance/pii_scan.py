@@ -132,6 +132,8 @@ MACHINE_IDENTIFIERS = re.compile(
     r"|\btok_[0-9a-f]{32}\b"  # the platform's own tokens
     r"|\b(?=[0-9a-f]*[a-f])[0-9a-f]{16,}\b"  # hashes and checksums (a letter in them: 16 digits is a card)
     r"|\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}:\d{2}(?:[.,]\d+)?"  # timestamps
+    r"|\b\d+\.\d{8,}\b"  # measured floats: a duration's long fraction
+    r"|\b1\d{9}(?:\d{3}|\.\d+)?\b"  # epoch seconds or milliseconds, 2001 to 2033 (no US number starts with 1)
 )
 """Machine identifiers: their digit runs match phone and card shapes by chance (a query id's ``3178313640334287``)."""
 

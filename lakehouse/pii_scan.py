@@ -186,12 +186,17 @@ def scan_exports(settings: Settings, scanner: PiiScanner) -> int:
 
 
 def scan_logs(settings: Settings, scanner: PiiScanner) -> int:
-    """Log lines get the planted values, and Presidio where a line is shaped like it could hold an identifier."""
+    """Log lines get the planted values, and Presidio where a line is shaped like it could hold an identifier.
+
+    A JSON log line (Dagster's daemon and sensors write them) is read for its
+    strings: its numbers are thread ids and clock readings, never a person's.
+    """
     files = _files(settings.data_dir / "logs", LOG_SUFFIXES) + _files(settings.dagster_home / "storage", LOG_SUFFIXES)
     for path in files:
         with path.open(encoding="utf-8", errors="replace") as lines:
             for number, line in enumerate(lines, start=1):
-                scanner.scan(f"log {path} line {number}", line)
+                for text in _text_leaves(line.strip()):
+                    scanner.scan(f"log {path} line {number}", text)
     return len(files)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
@@ -27,6 +28,20 @@ CANARIES = {
 }
 
 
+def _json_log_line(message: str) -> str:
+    """A log record as Dagster's daemon writes it: the message among clock readings and thread ids."""
+    return json.dumps(
+        {
+            "created": 1796105321.8723373,
+            "relativeCreated": 73924.10230636597,
+            "thread": 140603849426624,
+            "process": 16296,
+            "msg": message,
+            "dagster_meta": {"time_windows": [[1482710400.0, 1514764800.0]]},
+        }
+    )
+
+
 @pytest.fixture(scope="module")
 def planted_everywhere(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     """A data folder whose quarantine, exports, logs and Dagster storage each hold every canary."""
@@ -38,6 +53,7 @@ def planted_everywhere(tmp_path_factory: pytest.TempPathFactory) -> Settings:
     (settings.exports_dir / "weekly.csv").write_text("note\n" + "\n".join(CANARIES.values()) + "\n")
     (data_dir / "logs").mkdir()
     (data_dir / "logs" / "lakehouse.log").write_text("\n".join(CANARIES.values()) + "\n")
+    (data_dir / "logs" / "sensor.err").write_text("\n".join(_json_log_line(text) for text in CANARIES.values()) + "\n")
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     with dg.DagsterInstance.local_temp(str(settings.dagster_home)) as instance:
         for entity, text in CANARIES.items():
@@ -67,3 +83,17 @@ def test_each_kind_of_identifier_is_found_in_each_place_and_named_there(
     found = {finding.kind for finding in scanner.results if finding.location.startswith(place)}
     assert found >= {f"Presidio {entity}" for entity in CANARIES}
     assert not [finding for finding in scanner.results if "canary" in finding.describe()]
+
+
+def test_the_numbers_of_a_json_log_record_are_not_taken_for_phones_or_cards(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, tokenisation_key_file=tmp_path / "secrets" / "key")
+    (tmp_path / "logs").mkdir()
+    (tmp_path / "logs" / "sensor.err").write_text(
+        _json_log_line("Freshness check previously passed. Skipping...") + "\n"
+    )
+    scanner = PiiScanner(PlantedValues({}), presidio(settings))
+
+    scan_logs(settings, scanner)
+
+    assert scanner.values_scanned == 1  # the message: the only string in the record
+    assert scanner.results == []

@@ -106,3 +106,16 @@ def test_machine_identifiers_in_a_log_line_are_never_asked_about() -> None:
 
     assert asked == [without_machine_identifiers(line + " call 0113 496 0000").strip()]
     assert not [part for part in ("2026-12-01", "31783136", "9f86d081", "tok_") if part in asked[0]]
+
+
+def test_clock_readings_are_blanked_and_a_phone_number_beside_them_is_kept() -> None:
+    line = (
+        '"created": 1796105321.8723373, "relativeCreated": 73924.10230636597, '
+        '"time_windows": [[1482710400.0, 1514764800.0]], "timestamp_ms": 1796105321872, call 0113 496 0000'
+    )
+
+    shaped = without_machine_identifiers(line)
+
+    assert not [part for part in ("1796105321", "10230636597", "1482710400", "1514764800") if part in shaped]
+    assert shaped.endswith("call 0113 496 0000")
+    assert len(shaped) == len(line)
