@@ -17,6 +17,8 @@ import pyarrow as pa
 from deltalake import DeltaTable, write_deltalake
 from deltalake.exceptions import TableNotFoundError
 
+from governance.delta_read import read_delta
+
 APPEND_ONLY = {"delta.appendOnly": "true"}
 
 
@@ -80,7 +82,7 @@ def append_audit(trail: AuditTrail, record: AuditRecord) -> None:
 def read_audit(trail: AuditTrail) -> list[AuditRecord]:
     """Every record, oldest first; a trail never written has none."""
     try:
-        table = DeltaTable(trail.uri, storage_options=trail.storage_options or None).to_pyarrow_table()
+        table = read_delta(DeltaTable(trail.uri, storage_options=trail.storage_options or None))
     except TableNotFoundError:
         return []
     names = {item.name for item in fields(AuditRecord)}

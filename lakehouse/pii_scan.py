@@ -26,6 +26,7 @@ import pyarrow.parquet as pq
 from deltalake import DeltaTable
 from deltalake.exceptions import TableNotFoundError
 
+from governance.delta_read import arrow_schema, read_delta
 from governance.masking import build_analyzer
 from governance.pii_scan import PRESIDIO_ENTITIES, Analyse, Finding, PiiScanner, PlantedValues
 from governance.policy import Classification, default_policy
@@ -106,8 +107,8 @@ def _distinct_strings(table: pa.Table) -> Iterator[tuple[str, list[str]]]:
             yield name, [value for value in pc.unique(column).to_pylist() if value]
 
 
-def _delta_tables(settings: Settings, zone: str) -> Iterator[tuple[str, pa.dataset.Dataset]]:
-    """Each table of a lake zone that exists, as a pyarrow dataset read with delta-rs."""
+def _delta_tables(settings: Settings, zone: str) -> Iterator[tuple[str, DeltaTable]]:
+    """Each table of a lake zone that exists, opened with delta-rs."""
     layout = lake_layout(settings)
     for table in TABLES:
         uri = layout.silver(table) if zone == "silver" else layout.quarantine(table)
@@ -116,15 +117,17 @@ def _delta_tables(settings: Settings, zone: str) -> Iterator[tuple[str, pa.datas
             delta = DeltaTable(uri, storage_options=settings.delta_rs_storage_options or None)
         except TableNotFoundError:
             continue
-        yield table, delta.to_pyarrow_dataset()
+        yield table, delta
 
 
 def scan_silver(settings: Settings, scanner: PiiScanner) -> int:
     metadata = set(default_policy().metadata_columns)
     places = 0
-    for table, dataset in _delta_tables(settings, "silver"):
-        strings = [field.name for field in dataset.schema if pa.types.is_string(field.type)]
-        for name, values in _distinct_strings(dataset.to_table(columns=strings)):
+    for table, delta in _delta_tables(settings, "silver"):
+        strings = [field.name for field in arrow_schema(delta) if pa.types.is_string(field.type)]
+        if not strings:
+            continue
+        for name, values in _distinct_strings(read_delta(delta, strings)):
             places += 1
             for value in values:
                 scanner.scan(f"silver/{table} column {name}", value, with_presidio=name not in metadata)
@@ -140,10 +143,10 @@ def scan_quarantine(settings: Settings, scanner: PiiScanner) -> int:
     """
     policy = default_policy()
     places = 0
-    for table, dataset in _delta_tables(settings, "quarantine"):
+    for table, delta in _delta_tables(settings, "quarantine"):
         places += 1
         rules = policy.silver_columns(table)
-        for _, values in _distinct_strings(dataset.to_table(columns=["_record"])):
+        for _, values in _distinct_strings(read_delta(delta, ["_record"])):
             for value in values:
                 for field, text in json.loads(value).items():
                     rule = rules.get(field)
