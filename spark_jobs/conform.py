@@ -9,6 +9,8 @@ dropped here: the caller splits accepted rows from quarantined ones, so
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import reduce
+from operator import and_
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql.functions import (
@@ -33,6 +35,8 @@ RULE = "_rule"
 DUPLICATE_DELIVERY = "duplicate_delivery: an exact copy of a row another landing file delivered"
 """Not a broken row but the same line sent again: it never counts against its file."""
 REPLACEMENT_CHARACTER = "\ufffd"
+ROW_IDENTITY = "_row_identity"
+"""An accepted row's identity through the PII policy (which may tokenise its key): a hash of key and file."""
 
 
 def first_broken(verdicts: Sequence[tuple[Column, str]]) -> Column:
@@ -142,3 +146,31 @@ def mark_duplicates(frame: DataFrame, spec: TableSpec) -> DataFrame:
     uncontested = flagged.where(col("_repeated").isNull())
     helpers = ("_repeated", "_rank", "_payload", "_winner_payload", "_winner_file")
     return uncontested.drop("_repeated").unionByName(resolved.drop(*helpers))
+
+
+def row_identity(keys: Sequence[str]) -> Column:
+    """Names an accepted row across the policy: after :func:`mark_duplicates` no two accepted rows share a key."""
+    return sha2(to_json(struct(*[col(f"`{name}`") for name in (*keys, "_source_file")])), 256)
+
+
+def redelivered(rows: DataFrame, existing: DataFrame, keys: Sequence[str], compared: Sequence[str]) -> DataFrame:
+    """The :data:`ROW_IDENTITY` of each of ``rows`` that ``existing`` already holds unchanged from another file.
+
+    Both sides are after the PII policy, so tokens and masked text compare as
+    silver stores them. A row from the same file is a corrected file's
+    unchanged line, not a re-delivery.
+    """
+    columns = list(dict.fromkeys((*keys, *compared)))
+    old = existing.select(
+        *[col(f"`{name}`").alias(f"_old{name}") for name in columns], col("_source_file").alias("_old_source_file")
+    )
+    same = [col(f"`{name}`").eqNullSafe(col(f"`_old{name}`")) for name in columns]
+    condition = reduce(and_, same, col("_source_file") != col("_old_source_file"))
+    return rows.join(old, on=condition, how="left_semi").select(ROW_IDENTITY)
+
+
+def mark_redelivered(judged: DataFrame, repeats: DataFrame) -> DataFrame:
+    """``judged`` with each accepted row named in ``repeats`` quarantined as :data:`DUPLICATE_DELIVERY`."""
+    flagged = judged.join(repeats.withColumn("_redelivered", lit(True)), on=ROW_IDENTITY, how="left")
+    again = col("_redelivered") & col(RULE).isNull()
+    return flagged.withColumn(RULE, when(again, lit(DUPLICATE_DELIVERY)).otherwise(col(RULE))).drop("_redelivered")

@@ -3,15 +3,16 @@
 The flow for a table, each step safe to repeat after a crash:
 
 1. files not yet in the ledger are this run's batch (a corrected file, same
-   path and a new checksum, is new);
-2. bronze gets the readable ones as received (skipping any already there);
-3. silver's input is those files' bronze rows: typed, judged by the row rules,
-   duplicates resolved, the PII policy applied;
-4. the batch passes the table rules (its GX suite, and no file mostly rejected)
-   or nothing below is committed;
-5. quarantine, silver (append, or MERGE on the natural key) and the ledger
-   are written, each with a transaction id derived from the batch, so a rerun
-   commits each at most once.
+   path and a new checksum, is new); one that cannot be read or breaks the
+   schema or the PII policy is set aside with its reason;
+2. the others' rows (from landing, or from bronze after a crash) are typed,
+   judged by the row rules, duplicates resolved, the PII policy applied, and
+   rows silver already holds unchanged from another file marked re-deliveries;
+3. a file with most of its new rows rejected is set aside; the rest must pass
+   the table's GX suite or nothing of the batch is committed;
+4. bronze (the rows as received), quarantine, silver (append, or MERGE on the
+   natural key) and the ledger are written, each with a transaction id derived
+   from the batch, so a rerun commits each at most once.
 """
 
 from __future__ import annotations
@@ -45,10 +46,14 @@ from governance.policy import ColumnRule, Policy, PolicyViolationError
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
 from spark_jobs.conform import (
     DUPLICATE_DELIVERY,
+    ROW_IDENTITY,
     RULE,
     judge_rows,
     judge_text_length,
     mark_duplicates,
+    mark_redelivered,
+    redelivered,
+    row_identity,
     type_rows,
     with_week,
 )
@@ -343,9 +348,19 @@ def ingest_table(
     typed = with_week(type_rows(incoming, spec), spec)
     typed = judge_text_length(typed, privacy.policy.masked_columns(spec.name), privacy.max_text_chars)
     judged = mark_duplicates(judge_rows(typed, spec, _known_keys(spark, layout, spec)), spec)
-    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
+    judged = judged.withColumn(ROW_IDENTITY, row_identity(spec.keys)).persist(StorageLevel.MEMORY_AND_DISK)
+    accepted = judged.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
+    governed = apply_policy(
+        accepted, spec.name, privacy.policy, privacy.key, privacy.presidio_model, {ROW_IDENTITY: None}
+    ).withColumn("_policy_version", lit(privacy.policy.version))
+    governed = governed.persist(StorageLevel.MEMORY_AND_DISK)
+    repeats = None
     try:
-        per_file = _count_verdicts(judged)
+        repeats = _redeliveries(spark, layout, spec, governed)
+        verdicts = (judged if repeats is None else mark_redelivered(judged, repeats)).drop(ROW_IDENTITY)
+        silver_rows = governed if repeats is None else governed.join(repeats, on=ROW_IDENTITY, how="left_anti")
+        silver_rows = silver_rows.drop(ROW_IDENTITY)
+        per_file = _count_verdicts(verdicts)
         broken = rejected_share_breaks(spec.name, per_file)
         report.unreadable.update(broken)
         kept = [file for file in readable if file.relative_path not in broken]
@@ -354,37 +369,31 @@ def ingest_table(
         if not kept:
             return report
         kept_names = [file.relative_path for file in kept]
-        judged_kept = judged.where(col("_source_file").isin(kept_names))
-
-        accepted = judged_kept.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
-        silver_rows = apply_policy(accepted, spec.name, privacy.policy, privacy.key, privacy.presidio_model)
-        silver_rows = silver_rows.withColumn("_policy_version", lit(privacy.policy.version))
-        silver_rows = silver_rows.persist(StorageLevel.MEMORY_AND_DISK)
-        try:
-            gate = report.gate = run_gate(layout.quality_dir, spec, silver_rows, run_name=f"{spec.name}-{batch_id}")
-            if not gate.success:
-                raise TableRuleError(
-                    f"table {spec.name!r}: batch not committed: GX suite {spec.name}_silver failed "
-                    f"{'; '.join(gate.failed_rules)} on {report.rows_accepted:,} rows from "
-                    f"{', '.join(kept_names[:5])}{' and more' if len(kept) > 5 else ''}",
-                    gate=gate,
-                )
-            if to_bronze := [name for name in kept_names if name in landed]:
-                _append_bronze(
-                    spark, layout, spec, incoming.where(col("_source_file").isin(to_bronze)), privacy, batch_id
-                )
-                report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]
-            if report.rows_quarantined:
-                quarantined = _quarantine_rows(judged_kept.where(col(RULE).isNotNull()), spec, privacy)
-                path = layout.quarantine(spec.name)
-                ensure_stats_columns(spark, path, quarantined.schema, QUARANTINE_STATS_COLUMNS)
-                append_once(quarantined, path, f"quarantine:{spec.name}:{batch_id}")
-            _write_silver(spark, layout, spec, silver_rows, kept, done, batch_id)
-        finally:
-            silver_rows.unpersist()
+        silver_rows = silver_rows.where(col("_source_file").isin(kept_names))
+        gate = report.gate = run_gate(layout.quality_dir, spec, silver_rows, run_name=f"{spec.name}-{batch_id}")
+        if not gate.success:
+            raise TableRuleError(
+                f"table {spec.name!r}: batch not committed: GX suite {spec.name}_silver failed "
+                f"{'; '.join(gate.failed_rules)} on {report.rows_accepted:,} rows from "
+                f"{', '.join(kept_names[:5])}{' and more' if len(kept) > 5 else ''}",
+                gate=gate,
+            )
+        if to_bronze := [name for name in kept_names if name in landed]:
+            _append_bronze(spark, layout, spec, incoming.where(col("_source_file").isin(to_bronze)), privacy, batch_id)
+            report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]
+        if report.rows_quarantined:
+            rejected = verdicts.where(col("_source_file").isin(kept_names) & col(RULE).isNotNull())
+            quarantined = _quarantine_rows(rejected, spec, privacy)
+            path = layout.quarantine(spec.name)
+            ensure_stats_columns(spark, path, quarantined.schema, QUARANTINE_STATS_COLUMNS)
+            append_once(quarantined, path, f"quarantine:{spec.name}:{batch_id}")
+        _write_silver(spark, layout, spec, silver_rows, kept, done, batch_id)
         report.silver_version, report.rows_written = _last_commit_rows(spark, layout.silver(spec.name))
         _append_ledger(spark, layout, spec, kept, per_file, batch_id, privacy.policy.version, ingested_at)
     finally:
+        if repeats is not None:
+            repeats.unpersist()
+        governed.unpersist()
         judged.unpersist()
         incoming.unpersist()
         report.seconds = time.perf_counter() - started
@@ -425,10 +434,37 @@ def _write_silver(
     if not table_exists(spark, path):
         append_once(rows, path, app_id, partition_by=spec.partition_by)
         return
-    weeks = [row["week"] for row in rows.select("week").distinct().collect()] if spec.partitioned else []
-    compared = [name for name in rows.columns if name not in (*METADATA_COLUMNS, "_policy_version")]
+    weeks = _weeks(rows) if spec.partitioned else []
     replaced = [file.relative_path for file in files if file.relative_path in done]
-    upsert_by_key(spark, rows, path, spec.keys, compared, app_id, weeks=weeks, replaced_files=replaced)
+    upsert_by_key(spark, rows, path, spec.keys, _compared(rows), app_id, weeks=weeks, replaced_files=replaced)
+
+
+def _weeks(rows: DataFrame) -> list[int]:
+    return [row["week"] for row in rows.select("week").distinct().collect()]
+
+
+def _compared(rows: DataFrame) -> list[str]:
+    """The columns whose values make a silver row what it is: all but ingest metadata and the policy version."""
+    return [name for name in rows.columns if name not in (*METADATA_COLUMNS, "_policy_version", ROW_IDENTITY)]
+
+
+def _redeliveries(spark: SparkSession, layout: LakeLayout, spec: TableSpec, governed: DataFrame) -> DataFrame | None:
+    """The identities of the batch's accepted rows that silver already holds unchanged from another file, cached.
+
+    Such a row is a re-delivery like a copy within the batch: quarantined as
+    :data:`DUPLICATE_DELIVERY`, counted against no file. Only the batch's week
+    partitions of silver are read. None when there is no silver to compare.
+    """
+    path = layout.silver(spec.name)
+    if not table_exists(spark, path):
+        return None
+    existing = spark.read.format("delta").load(path)
+    compared = _compared(governed)
+    if any(name not in existing.columns for name in compared):
+        return None
+    if spec.partitioned:
+        existing = existing.where(col("week").isin(_weeks(governed)))
+    return redelivered(governed, existing, spec.keys, compared).persist(StorageLevel.MEMORY_AND_DISK)
 
 
 def _append_ledger(

@@ -127,6 +127,35 @@ def test_the_same_lines_sent_twice_are_a_re_delivery_not_a_reason_to_refuse_the_
     assert good in {row["_source_file"] for row in silver.select("_source_file").distinct().collect()}
 
 
+def test_lines_silver_already_holds_sent_again_in_a_later_batch_are_a_re_delivery_and_a_changed_line_is_taken(
+    tmp_path: Path, local_settings: Settings, sample_landing: LandingManifest, spark: SparkSession
+) -> None:
+    settings = _settings(tmp_path)
+    _copy(local_settings, settings, "products/products.parquet")
+    week = _week(local_settings)
+    catalogue = pq.read_table(Path(settings.landing_uri) / "products/products.parquet")["product_id"]
+    known = week.filter(pc.is_in(week["product_id"], value_set=catalogue))
+    lines = known.slice(0, 20)
+    first = _write(settings, "transactions/resent/a.parquet", lines)
+    ingest_all(spark, settings, ["products", "transactions"])
+    corrected = lines.slice(0, 1).set_column(5, "sales_value", pc.add(lines.slice(0, 1)["sales_value"], 1.0))
+    second = _write(
+        settings, "transactions/resent/b.parquet", pa.concat_tables([corrected, lines.slice(1), known.slice(20, 10)])
+    )
+
+    report = ingest_all(spark, settings, ["transactions"]).tables["transactions"]
+
+    assert report.unreadable == {}
+    assert report.by_rule == {DUPLICATE_DELIVERY: 19}
+    assert report.rows_in == 30 and report.rows_accepted == 11
+    silver = spark.read.format("delta").load(lake_layout(settings).silver("transactions"))
+    assert silver.count() == 30
+    assert silver.where(f"_source_file = '{second}'").count() == 11
+    assert silver.where(f"_source_file = '{first}'").count() == 19
+    quarantine = spark.read.format("delta").load(lake_layout(settings).quarantine("transactions"))
+    assert {(row["_source_file"], row["_rule"]) for row in quarantine.collect()} == {(second, DUPLICATE_DELIVERY)}
+
+
 def test_a_file_mostly_rejected_is_set_aside_naming_the_rule_and_its_neighbours_go_on(
     tmp_path: Path, local_settings: Settings, sample_landing: LandingManifest, spark: SparkSession
 ) -> None:
