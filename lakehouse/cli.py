@@ -7,7 +7,9 @@ the details; ``--debug`` shows the stack trace instead.
 from __future__ import annotations
 
 import json
+import os
 import signal
+import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -109,18 +111,80 @@ def _print_ingest_totals(summary: IngestSummary) -> None:
     console.print(f"   quality results: {quality} (`lakehouse quality-docs` renders GX Data Docs)")
 
 
+RUN_LOCK = "lakehouse-run.lock"
+LifelineOption = Annotated[int | None, typer.Option("--lifeline", hidden=True, help="Internal: the worker's pipe.")]
+
+
 @app.command()
-def run(households: HouseholdsOption = None) -> None:
-    """Materialise every asset once with Dagster (landing, lake, warehouse, marts) and say where to look."""
+def run(households: HouseholdsOption = None, lifeline: LifelineOption = None) -> None:
+    """Materialise every asset once with Dagster (landing, lake, warehouse, marts) and say where to look.
+
+    The work runs in a process group of its own that ends with this command,
+    however it ends (Ctrl-C, SIGTERM, SIGKILL): no dbt or Spark is left behind.
+    """
+    if lifeline is None:
+        raise typer.Exit(_supervise_run(households))
+    from lakehouse.run_group import end_group, hold_lifeline
+
+    hold_lifeline(lifeline, on_cut=[sys.executable, "-m", "lakehouse.cli", "run-stopped"])
+    try:
+        _run_platform(households)
+    finally:
+        end_group(os.getpgrp())
+
+
+@app.command("run-stopped", hidden=True)
+def run_stopped() -> None:
+    """What a stopped ``lakehouse run`` worker becomes: its process group ended, its run recorded as failed."""
+    from lakehouse.run_group import STOP_GRACE_SECONDS, end_group
+
+    if os.getpgrp() == os.getpid():
+        end_group(os.getpgrp(), grace_seconds=STOP_GRACE_SECONDS)
+    _fail_unfinished_runs("lakehouse run was stopped (Ctrl-C, SIGTERM, or its command was killed) before its run ended")
+    raise typer.Exit(1)
+
+
+def _fail_unfinished_runs(reason: str) -> None:
     from lakehouse.dagster_ui import dagster_home
-    from orchestration.materialise import materialise_platform
+    from lakehouse.processes import single_instance
+    from orchestration.materialise import fail_abandoned_runs
+
+    settings = get_settings()
+    with single_instance(dagster_home(settings) / RUN_LOCK, f"lakehouse run on {settings.data_dir}"):
+        failed = fail_abandoned_runs(settings, reason)
+    console.print(f"[bold red]error[/] {reason}; nothing it started is left running")
+    console.print(f"   Dagster run(s) marked failed, with an audit record: {', '.join(failed) or 'none had started'}")
+    console.file.flush()  # a native library may abort at interpreter exit, before Python flushes
+
+
+def _supervise_run(households: int | None) -> int:
+    """Run ``lakehouse run`` as a group-leading worker; if the worker was killed outright, record its run failed."""
+    from lakehouse.run_group import run_as_group_leader
+
+    command = [sys.executable, "-m", "lakehouse.cli", *(["--debug"] if failure_mode.debug else []), "run"]
+    command += ["--households", str(households)] if households else []
+    code = run_as_group_leader(command, lifeline_option="--lifeline")
+    if code < 0:
+        _fail_unfinished_runs(f"lakehouse run's worker was killed by {signal.Signals(-code).name}")
+        return 1
+    return code
+
+
+def _run_platform(households: int | None) -> None:
+    from lakehouse.dagster_ui import dagster_home
+    from lakehouse.processes import single_instance
+    from orchestration.materialise import fail_abandoned_runs, materialise_platform
 
     settings = get_settings()
     started = time.perf_counter()
     sample = f"{households} households" if households else "all households"
     console.print(f"[bold]lakehouse run[/]: every asset, landing to marts, {sample}, weeks 1-53, in one Dagster run")
     try:
-        outcome = materialise_platform(settings, households=households)
+        with single_instance(dagster_home(settings) / RUN_LOCK, f"lakehouse run on {settings.data_dir}"):
+            if abandoned := fail_abandoned_runs(settings):
+                console.print(f"   marked failed {len(abandoned)} run(s) an earlier lakehouse run left unfinished: "
+                              f"{', '.join(abandoned)} (it was killed outright; audit records written)")  # fmt: skip
+            outcome = materialise_platform(settings, households=households)
     except Exception as error:  # noqa: BLE001 - every failure reaches the person as one line
         fail(error)
     home = dagster_home(settings)
@@ -414,3 +478,7 @@ def warehouse_stop() -> None:
     except Exception as error:  # noqa: BLE001
         fail(error)
     console.print(f"ok stopped warehouse process {pid}" if pid else "ok no warehouse was running")
+
+
+if __name__ == "__main__":
+    app(prog_name="lakehouse")

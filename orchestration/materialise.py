@@ -2,7 +2,9 @@
 
 The run lands in the same instance ``lakehouse up`` opens, so the UI shows it:
 every asset's materialisation, every check, the logs. Without a daemon no run
-sensor sees it, so the run's audit record is written here.
+sensor sees it, so the run's audit record is written here; and no run
+launcher watches this process, so a run it left unfinished (the process was
+killed outright) is marked failed by the next ``lakehouse run``.
 """
 
 from collections.abc import Mapping
@@ -19,6 +21,16 @@ from orchestration.defs.lake.assets import silver_key
 from orchestration.partitions import all_weeks_tags
 from orchestration.run_audit import run_audit_record, step_failure_reason
 from spark_jobs.tables import TABLES
+
+RUN_COMMAND_TAG = {"lakehouse/command": "run"}
+UNFINISHED = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
+ABANDONED = "lakehouse run's process ended before its run did (killed outright); marked failed at the next start"
 
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "ERROR"}}}}
 """The run's own lines already say what each step does; Dagster's events and warnings stay in the UI."""
@@ -50,7 +62,7 @@ def materialise_platform(
     result = job.execute_in_process(
         instance=instance,
         run_config=run_config,
-        tags={**all_weeks_tags(), "lakehouse/command": "run"},
+        tags={**all_weeks_tags(), **RUN_COMMAND_TAG},
         raise_on_error=False,
     )
     checks = result.get_asset_check_evaluations()
@@ -80,3 +92,19 @@ def materialise_platform(
         failure=failure,
         silver=silver,
     )
+
+
+def fail_abandoned_runs(
+    settings: Settings, reason: str = ABANDONED, instance: dg.DagsterInstance | None = None
+) -> list[str]:
+    """Mark failed, with an audit record each, the ``lakehouse run`` runs no process is finishing; their ids.
+
+    The caller holds the run lock, so no ``lakehouse run`` is working: any run
+    of one that is not finished was abandoned.
+    """
+    instance = instance or dg.DagsterInstance.from_config(str(dagster_home(settings)))
+    abandoned = instance.get_runs(filters=dg.RunsFilter(statuses=UNFINISHED, tags=RUN_COMMAND_TAG))
+    for run in abandoned:
+        instance.report_run_failed(run, reason)
+        record_audit(settings, run_audit_record(run, succeeded=False, detail=reason))
+    return [run.run_id for run in abandoned]
