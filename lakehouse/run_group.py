@@ -59,13 +59,21 @@ def run_as_group_leader(command: Sequence[str], lifeline_option: str) -> int:
 
 
 def hold_lifeline(lifeline: int, on_cut: Sequence[str]) -> None:
-    """In the worker: when the lifeline ends, become ``on_cut`` (same process, same group)."""
+    """In the worker: when the lifeline ends, become ``on_cut`` (same process, same group).
+
+    ``on_cut`` writes where the worker's output went when this was called:
+    while a step runs, Dagster points the process's stdout and stderr at the
+    step's captured log, and a stopped run's last words would land there.
+    """
     if os.getpgrp() != os.getpid():
         raise RuntimeError("the worker must lead its own process group (start it with run_as_group_leader)")
+    standard = {stream: os.dup(stream) for stream in (1, 2)}
 
     def watch() -> None:
         with contextlib.suppress(OSError):
             os.read(lifeline, 1)
+        for stream, original in standard.items():
+            os.dup2(original, stream)
         os.execv(on_cut[0], list(on_cut))
 
     threading.Thread(target=watch, name="lifeline", daemon=True).start()
