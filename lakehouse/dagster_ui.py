@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO
 
 from lakehouse.processes import answers
+from lakehouse.run_group import end_group
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
@@ -108,7 +109,7 @@ class DagsterUI:
     def stop(self, timeout_s: float = 60.0) -> None:
         """SIGINT, as Ctrl-C would: ``dagster dev`` stops its webserver, daemon and code server, then exits.
 
-        Its process group is killed after ``timeout_s``, and told to end after a clean exit, so nothing outlives it.
+        Its process group is killed after ``timeout_s``, and ended after a clean exit, so nothing outlives it.
         """
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
@@ -117,14 +118,10 @@ class DagsterUI:
         try:
             process.wait(timeout=timeout_s)
         except subprocess.TimeoutExpired:
-            _signal_group(process.pid, signal.SIGKILL)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGKILL)
             process.wait()
-        _signal_group(process.pid, signal.SIGTERM)  # run workers and their Spark JVMs outlive dagster dev
-
-
-def _signal_group(group: int, signum: signal.Signals) -> None:
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(group, signum)
+        end_group(process.pid)  # run workers and their Spark JVMs outlive dagster dev
 
 
 def _default_interrupts() -> None:
