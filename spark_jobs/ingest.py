@@ -339,20 +339,15 @@ def ingest_table(
     report.unreadable = {path: reason for path, reason in refused.items() if reason}
     readable = [file for file in new if not refused[file.relative_path]]
     if not readable:
+        _create_empty_silver(spark, layout, spec, privacy)
         report.seconds = time.perf_counter() - started
         return report
     batch_id = batch_id_of(new)
 
     landed, incoming = _incoming_rows(spark, layout, spec, readable, privacy, (batch_id, ingested_at), erased, report)
     incoming = incoming.persist(StorageLevel.MEMORY_AND_DISK)
-    typed = with_week(type_rows(incoming, spec), spec)
-    typed = judge_text_length(typed, privacy.policy.masked_columns(spec.name), privacy.max_text_chars)
-    judged = mark_duplicates(judge_rows(typed, spec, _known_keys(spark, layout, spec)), spec)
-    judged = judged.withColumn(ROW_IDENTITY, row_identity(spec.keys)).persist(StorageLevel.MEMORY_AND_DISK)
-    accepted = judged.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
-    governed = apply_policy(
-        accepted, spec.name, privacy.policy, privacy.key, privacy.presidio_model, {ROW_IDENTITY: None}
-    ).withColumn("_policy_version", lit(privacy.policy.version))
+    judged, governed = _judged_and_governed(spark, layout, spec, incoming, privacy)
+    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
     governed = governed.persist(StorageLevel.MEMORY_AND_DISK)
     repeats = None
     try:
@@ -398,6 +393,36 @@ def ingest_table(
         incoming.unpersist()
         report.seconds = time.perf_counter() - started
     return report
+
+
+def _judged_and_governed(
+    spark: SparkSession, layout: LakeLayout, spec: TableSpec, incoming: DataFrame, privacy: PolicyContext
+) -> tuple[DataFrame, DataFrame]:
+    """Every incoming row with its verdict (``_rule``), and the accepted rows after the PII policy."""
+    typed = with_week(type_rows(incoming, spec), spec)
+    typed = judge_text_length(typed, privacy.policy.masked_columns(spec.name), privacy.max_text_chars)
+    judged = mark_duplicates(judge_rows(typed, spec, _known_keys(spark, layout, spec)), spec)
+    judged = judged.withColumn(ROW_IDENTITY, row_identity(spec.keys))
+    accepted = judged.where(col(RULE).isNull()).drop(RULE, CORRUPT_RECORD)
+    governed = apply_policy(
+        accepted, spec.name, privacy.policy, privacy.key, privacy.presidio_model, {ROW_IDENTITY: None}
+    ).withColumn("_policy_version", lit(privacy.policy.version))
+    return judged, governed
+
+
+def _create_empty_silver(spark: SparkSession, layout: LakeLayout, spec: TableSpec, privacy: PolicyContext) -> None:
+    """A table no file has arrived for yet still gets its silver table, empty, with the schema a batch would give.
+
+    The warehouse and dbt read every silver table; a retailer that sends no
+    feedback (or a sample without any) must leave an empty table, not a hole.
+    """
+    path = layout.silver(spec.name)
+    if table_exists(spark, path):
+        return
+    strings = [StructField(name, StringType()) for name in (*spec.column_names, *METADATA_COLUMNS)]
+    nothing = spark.createDataFrame([], StructType(strings)).withColumn("_ingested_at", lit(None).cast(TimestampType()))
+    _, governed = _judged_and_governed(spark, layout, spec, nothing, privacy)
+    append_once(governed.drop(ROW_IDENTITY), path, f"silver:{spec.name}:created-empty", partition_by=spec.partition_by)
 
 
 QUARANTINE_STATS_COLUMNS = ("_rule", *METADATA_COLUMNS, "_quarantined_at")

@@ -13,11 +13,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
+from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
 from governance.policy import Normalisation
 from governance.tokenise import Tokeniser
-from lakehouse.ingest import ingest_all, lake_layout
+from lakehouse.ingest import IngestSummary, ingest_all, lake_layout
 from lakehouse.landing.land import LandingManifest, weekly_path
 from lakehouse.privacy import tokenisation_key
 from lakehouse.settings import Settings
@@ -251,3 +252,20 @@ def test_a_broken_json_line_is_quarantined_as_its_masked_text_and_a_huge_text_as
     assert records["text_too_long: text over 1,000 characters"]["text_masked"] == (
         "<text of 30,000 characters not kept: over 1,000>"
     )
+
+
+def test_a_table_no_file_has_arrived_for_gets_an_empty_silver_table_with_the_schema_a_batch_writes(
+    tmp_path: Path, local_settings: Settings, ingested_local: IngestSummary, spark: SparkSession
+) -> None:
+    settings = _settings(tmp_path)
+    silver = lake_layout(settings).silver("customer_feedback")
+
+    first = ingest_all(spark, settings, ["customer_feedback"]).tables["customer_feedback"]
+    second = ingest_all(spark, settings, ["customer_feedback"]).tables["customer_feedback"]
+
+    assert (first.files_seen, first.rows_in, second.files_seen) == (0, 0, 0)
+    empty = spark.read.format("delta").load(silver)
+    delivered = spark.read.format("delta").load(lake_layout(local_settings).silver("customer_feedback"))
+    assert empty.count() == 0 and delivered.count() > 0
+    assert empty.schema == delivered.schema
+    assert DeltaTable.forPath(spark, silver).history().count() == 1
