@@ -62,6 +62,8 @@ def bad_landing(
         "duplicate rows": ("duplicates", pa.concat_tables([week.slice(13, 3), week.slice(13, 1)])),
         "wrong type": ("wrong_type", week.slice(16, 4).set_column(4, "quantity", pa.array(["1", "2", "three", "4"]))),
         "missing column": ("missing_column", week.slice(20, 3).drop_columns(["quantity"])),
+        "week 99": ("week_99", _with(week.slice(28, 4), 0, "week", 99)),
+        "odd file name": ("wëek 21 \u2013 copy (1) #2 %20", week.slice(32, 4)),
     }
     files = {
         case: _write(settings, f"transactions/bad/{stem}.parquet", rows) for case, (stem, rows) in bad_files.items()
@@ -89,6 +91,8 @@ def _quarantined(spark: SparkSession, settings: Settings, source_file: str) -> l
         ("future date", ["not_in_future: transaction_timestamp"]),
         ("duplicate rows", ["duplicate_key: the row from the newest landing file wins"]),
         ("wrong type", ["type: quantity is not bigint"]),
+        ("week 99", ["week_in_range: 1-53"]),
+        ("odd file name", []),
     ],
 )
 def test_a_bad_row_goes_to_quarantine_with_its_rule_and_file(
@@ -110,6 +114,8 @@ def test_the_good_rows_around_bad_ones_are_kept(
     assert kept[files["negative quantity"]] == 4
     assert kept[files["wrong type"]] == 3
     assert kept[files["duplicate rows"]] == 3
+    assert kept[files["week 99"]] == 3
+    assert kept[files["odd file name"]] == 4
 
 
 def test_rows_in_equal_rows_accepted_plus_quarantined(
@@ -122,7 +128,7 @@ def test_rows_in_equal_rows_accepted_plus_quarantined(
     unknown_in_good_week = sum(product not in catalogue for product in good_week["product_id"].to_pylist())
 
     assert report.rows_in == report.rows_accepted + report.rows_quarantined
-    assert report.rows_quarantined == 5 + unknown_in_good_week
+    assert report.rows_quarantined == 6 + unknown_in_good_week
 
 
 @pytest.mark.parametrize(
