@@ -124,13 +124,10 @@ def run(households: HouseholdsOption = None, lifeline: LifelineOption = None) ->
     """
     if lifeline is None:
         raise typer.Exit(_supervise_run(households))
-    from lakehouse.run_group import end_group, hold_lifeline
+    from lakehouse.run_group import hold_lifeline
 
     hold_lifeline(lifeline, on_cut=[sys.executable, "-m", "lakehouse.cli", "run-stopped"])
-    try:
-        _run_platform(households)
-    finally:
-        end_group(os.getpgrp())
+    _run_platform(households)
 
 
 @app.command("run-stopped", hidden=True)

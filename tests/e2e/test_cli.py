@@ -43,6 +43,7 @@ def test_run_materialises_every_asset_reporting_each_stage_and_where_to_look(
     data_dir, result = first_run
 
     assert result.returncode == 0, result.stdout + result.stderr
+    assert "Traceback" not in result.stdout + result.stderr
     assert "ok landing transactions (Parquet, one file per week) (" in result.stdout
     assert "ok ingesting transactions (bronze, silver, weeks 1-53) (" in result.stdout
     assert f"landing:  {data_dir / 'landing'}" in result.stdout
