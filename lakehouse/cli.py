@@ -25,7 +25,11 @@ from lakehouse.progress import console, stage
 from lakehouse.settings import get_settings
 
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
+    from typing import IO
+
     from lakehouse.ingest import IngestSummary
+    from lakehouse.settings import Settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -141,17 +145,22 @@ def run_stopped() -> None:
     raise typer.Exit(1)
 
 
-def _fail_unfinished_runs(reason: str) -> None:
+def _run_lock(settings: Settings) -> AbstractContextManager[IO[str]]:
+    """One ``lakehouse run`` per data folder: the run itself and the recording of a stopped one take it."""
     from lakehouse.dagster_ui import dagster_home
     from lakehouse.processes import single_instance
+
+    return single_instance(dagster_home(settings) / RUN_LOCK, f"lakehouse run on {settings.data_dir}")
+
+
+def _fail_unfinished_runs(reason: str) -> None:
     from orchestration.materialise import fail_abandoned_runs
 
     settings = get_settings()
-    with single_instance(dagster_home(settings) / RUN_LOCK, f"lakehouse run on {settings.data_dir}"):
+    with _run_lock(settings):
         failed = fail_abandoned_runs(settings, reason)
     console.print(f"[bold red]error[/] {reason}; nothing it started is left running")
     console.print(f"   Dagster run(s) marked failed, with an audit record: {', '.join(failed) or 'none had started'}")
-    console.file.flush()  # a native library may abort at interpreter exit, before Python flushes
 
 
 def _supervise_run(households: int | None) -> int:
@@ -169,7 +178,6 @@ def _supervise_run(households: int | None) -> int:
 
 def _run_platform(households: int | None) -> None:
     from lakehouse.dagster_ui import dagster_home
-    from lakehouse.processes import single_instance
     from orchestration.materialise import fail_abandoned_runs, materialise_platform
 
     settings = get_settings()
@@ -177,7 +185,7 @@ def _run_platform(households: int | None) -> None:
     sample = f"{households} households" if households else "all households"
     console.print(f"[bold]lakehouse run[/]: every asset, landing to marts, {sample}, weeks 1-53, in one Dagster run")
     try:
-        with single_instance(dagster_home(settings) / RUN_LOCK, f"lakehouse run on {settings.data_dir}"):
+        with _run_lock(settings):
             if abandoned := fail_abandoned_runs(settings):
                 console.print(f"   marked failed {len(abandoned)} run(s) an earlier lakehouse run left unfinished: "
                               f"{', '.join(abandoned)} (it was killed outright; audit records written)")  # fmt: skip
