@@ -351,7 +351,9 @@ def ingest_table(
     governed = governed.persist(StorageLevel.MEMORY_AND_DISK)
     repeats = None
     try:
-        repeats = _redeliveries(spark, layout, spec, governed)
+        silver_exists = table_exists(spark, layout.silver(spec.name))
+        weeks = _weeks(governed) if silver_exists and spec.partitioned else []
+        repeats = _redeliveries(spark, layout, spec, governed, weeks) if silver_exists else None
         verdicts = (judged if repeats is None else mark_redelivered(judged, repeats)).drop(ROW_IDENTITY)
         silver_rows = governed if repeats is None else governed.join(repeats, on=ROW_IDENTITY, how="left_anti")
         silver_rows = silver_rows.drop(ROW_IDENTITY)
@@ -382,8 +384,14 @@ def ingest_table(
             path = layout.quarantine(spec.name)
             ensure_stats_columns(spark, path, quarantined.schema, QUARANTINE_STATS_COLUMNS)
             append_once(quarantined, path, f"quarantine:{spec.name}:{batch_id}")
-        _write_silver(spark, layout, spec, silver_rows, kept, done, batch_id)
-        report.silver_version, report.rows_written = _last_commit_rows(spark, layout.silver(spec.name))
+        silver, app_id = layout.silver(spec.name), f"silver:{spec.name}:{batch_id}"
+        if silver_exists:
+            corrected = [name for name in kept_names if name in done]
+            compared = _compared(silver_rows)
+            upsert_by_key(spark, silver_rows, silver, spec.keys, compared, app_id, weeks, replaced_files=corrected)
+        else:
+            append_once(silver_rows, silver, app_id, partition_by=spec.partition_by)
+        report.silver_version, report.rows_written = _last_commit_rows(spark, silver)
         _append_ledger(spark, layout, spec, kept, per_file, batch_id, privacy.policy.version, ingested_at)
     finally:
         if repeats is not None:
@@ -445,25 +453,6 @@ def _append_bronze(
     append_once(rows, path, app_id=f"bronze:{spec.name}:{batch_id}")
 
 
-def _write_silver(
-    spark: SparkSession,
-    layout: LakeLayout,
-    spec: TableSpec,
-    rows: DataFrame,
-    files: Sequence[LandingFile],
-    done: Mapping[str, set[str]],
-    batch_id: str,
-) -> None:
-    path = layout.silver(spec.name)
-    app_id = f"silver:{spec.name}:{batch_id}"
-    if not table_exists(spark, path):
-        append_once(rows, path, app_id, partition_by=spec.partition_by)
-        return
-    weeks = _weeks(rows) if spec.partitioned else []
-    replaced = [file.relative_path for file in files if file.relative_path in done]
-    upsert_by_key(spark, rows, path, spec.keys, _compared(rows), app_id, weeks=weeks, replaced_files=replaced)
-
-
 def _weeks(rows: DataFrame) -> list[int]:
     return [row["week"] for row in rows.select("week").distinct().collect()]
 
@@ -473,22 +462,22 @@ def _compared(rows: DataFrame) -> list[str]:
     return [name for name in rows.columns if name not in (*METADATA_COLUMNS, "_policy_version", ROW_IDENTITY)]
 
 
-def _redeliveries(spark: SparkSession, layout: LakeLayout, spec: TableSpec, governed: DataFrame) -> DataFrame | None:
+def _redeliveries(
+    spark: SparkSession, layout: LakeLayout, spec: TableSpec, governed: DataFrame, weeks: Sequence[int]
+) -> DataFrame | None:
     """The identities of the batch's accepted rows that silver already holds unchanged from another file, cached.
 
     Such a row is a re-delivery like a copy within the batch: quarantined as
-    :data:`DUPLICATE_DELIVERY`, counted against no file. Only the batch's week
-    partitions of silver are read. None when there is no silver to compare.
+    :data:`DUPLICATE_DELIVERY`, counted against no file. Only the batch's
+    ``weeks`` of silver are read (all of an unpartitioned table). None when
+    silver's columns differ (an older policy version).
     """
-    path = layout.silver(spec.name)
-    if not table_exists(spark, path):
-        return None
-    existing = spark.read.format("delta").load(path)
+    existing = spark.read.format("delta").load(layout.silver(spec.name))
     compared = _compared(governed)
     if any(name not in existing.columns for name in compared):
         return None
     if spec.partitioned:
-        existing = existing.where(col("week").isin(_weeks(governed)))
+        existing = existing.where(col("week").isin(list(weeks)))
     return redelivered(governed, existing, spec.keys, compared).persist(StorageLevel.MEMORY_AND_DISK)
 
 
