@@ -132,6 +132,14 @@ def require_files_of_the_week(store: LandingStore, spec: TableSpec, week: int, f
         )
 
 
+class UpstreamFailedError(RuntimeError):
+    """A table not attempted because a table its rows are checked against failed in the same ingestion.
+
+    Judged against a half-written reference, every row would look orphaned and
+    good files would be set aside for the sender to "fix".
+    """
+
+
 @dataclass
 class IngestSummary:
     tables: dict[str, TableReport]
@@ -190,12 +198,20 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
     """Ingest the named tables (all by default) in dependency order, printing a line per table.
 
     A table that fails does not stop the others: each is attempted, and the
-    summary names what failed.
+    summary names what failed. A table whose reference table failed is not
+    attempted (its rows cannot be judged) and is listed as failed with why.
     """
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
     summary = IngestSummary({})
     for name in TABLES:
         if tables is not None and name not in tables:
+            continue
+        if upstream := sorted({ref.table for ref in TABLES[name].references if ref.table in summary.failed}):
+            summary.failed[name] = UpstreamFailedError(
+                f"not attempted: its rows are checked against {', '.join(upstream)}, which failed in this ingestion; "
+                "its files stay new in landing for the next run"
+            )
+            logger.warning("ingesting %s not attempted: %s failed", name, ", ".join(upstream))
             continue
         try:
             summary.tables[name] = ingest_one_table(spark, settings, name, ingested_at=ingested_at)

@@ -1,0 +1,48 @@
+"""A table whose reference table failed is not judged against it: it is listed as failed, saying why."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import cast
+
+import pytest
+from pyspark.sql import SparkSession
+
+from lakehouse import ingest
+from lakehouse.ingest import UpstreamFailedError, ingest_all
+from lakehouse.settings import Settings
+from spark_jobs.ingest import TableReport
+from spark_jobs.tables import TABLES
+
+pytestmark = pytest.mark.unit
+
+
+def test_tables_checked_against_a_failed_table_are_not_attempted_and_every_other_table_is(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    attempted: list[str] = []
+
+    def ingest_one_table(spark: SparkSession, settings: Settings, name: str, ingested_at: datetime) -> TableReport:
+        attempted.append(name)
+        if name == "products":
+            raise ConnectionError("Connect to 127.0.0.1:9000 failed: Connection refused")
+        return TableReport(name, files_seen=0)
+
+    monkeypatch.setattr(ingest, "ingest_one_table", ingest_one_table)
+    settings = Settings(data_dir=tmp_path, tokenisation_key_file=tmp_path / "tokenisation.key")
+
+    summary = ingest_all(cast(SparkSession, None), settings)
+
+    dependants = [name for name, spec in TABLES.items() if any(ref.table == "products" for ref in spec.references)]
+    assert dependants == ["coupons", "transactions", "promotions"]
+    assert attempted == [name for name in TABLES if name not in dependants]
+    assert list(summary.failed) == ["products", *dependants]
+    for name in dependants:
+        error = summary.failed[name]
+        assert isinstance(error, UpstreamFailedError)
+        assert str(error) == (
+            "not attempted: its rows are checked against products, which failed in this ingestion; "
+            "its files stay new in landing for the next run"
+        )
+    assert set(summary.tables) == set(attempted) - {"products"}
