@@ -100,7 +100,8 @@ def _print_what_failed(summary: IngestSummary) -> None:
         console.print(f"   set aside: {escape(path)}: {escape(reason)}")
     if summary.failed:
         console.print(f"   details: {escape(str(failure_log(list(summary.failed.values()))))} (or rerun with --debug)")
-    console.print("   a set-aside file stays in landing: fix or remove it, then `lakehouse ingest` again")
+    if summary.set_aside:
+        console.print("   a set-aside file stays in landing: fix or remove it, then `lakehouse ingest` again")
 
 
 def _print_ingest_totals(summary: IngestSummary) -> None:
