@@ -1,6 +1,8 @@
-"""What every lake table is: its landing format, typed schema, natural key, partitioning and row rules.
+"""The table registry: every lake table, where it comes from, its landing format, schema, key and rules.
 
-Declared once here and used by bronze, silver, the quality gates and the tests.
+Declared once here; every other list of tables (landing feeds, the sensors'
+weekly feeds, the dbt sources, the PII policy's coverage) is derived from it or
+checked against it (``tests/unit/spark_jobs/test_table_registry.py``).
 A row rule is a SQL condition over the typed columns; a row for which it is not
 true goes to ``quarantine/<table>`` under the rule's name.
 """
@@ -24,6 +26,8 @@ from pyspark.sql.types import (
 )
 
 LandingFormat = Literal["parquet", "csv", "json"]
+Origin = Literal["complete_journey", "synthetic"]
+"""Where a table's landing files come from: the real Complete Journey package, or seeded synthetic data."""
 
 FIRST_WEEK, LAST_WEEK = 1, 53
 WEEK_OF_DATE = "least(cast(floor(datediff(to_date({column}), date'2017-01-01') + 6) div 7 + 1 as int), 53)"
@@ -62,6 +66,9 @@ class TableSpec:
     """SQL orderings that pick the surviving row among duplicates of a key (before newest-file-wins)."""
     duplicate_rule: str = "duplicate_key: the row from the newest landing file wins"
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
+    origin: Origin = "complete_journey"
+    modelled: bool = True
+    """A dbt source (``silver``) that the marts build on; free text stays out of the marts."""
 
     @property
     def schema(self) -> StructType:
@@ -102,6 +109,7 @@ TABLES: dict[str, TableSpec] = {
             ),
             keys=("store_id",),
             row_rules=(_not_null("store_id", "retailer_id"),),
+            origin="synthetic",
         ),
         TableSpec(
             "products",
@@ -182,6 +190,7 @@ TABLES: dict[str, TableSpec] = {
             ),
             keys=("household_id",),
             row_rules=(_not_null("household_id"), RowRule("born_in_the_past", "date_of_birth <= current_date()")),
+            origin="synthetic",
         ),
         TableSpec(
             "transactions",
@@ -281,6 +290,8 @@ TABLES: dict[str, TableSpec] = {
                 _not_in_future("submitted_at"),
             ),
             ranges={"rating": (1, 5)},
+            origin="synthetic",
+            modelled=False,
         ),
     )
 }

@@ -9,16 +9,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-TABLES = (
-    "transactions",
-    "promotions",
-    "coupon_redemptions",
-    "products",
-    "campaigns",
-    "campaign_descriptions",
-    "coupons",
-    "demographics",
-)
+from spark_jobs.tables import TABLES as REGISTRY
+
+TABLES = tuple(name for name, spec in REGISTRY.items() if spec.origin == "complete_journey")
+"""The Complete Journey tables the platform lands, as the table registry lists them."""
 
 DATA_START = datetime(2017, 1, 1)
 """Day 0 of the data: week 1 is this day alone."""

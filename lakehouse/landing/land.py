@@ -36,13 +36,15 @@ from lakehouse.landing.retailers import store_retailer_map
 from lakehouse.landing.storage import LandingStore, landing_store
 from lakehouse.progress import stage, track
 from lakehouse.settings import Settings
+from spark_jobs.tables import TABLES
 
 MANIFEST = "_manifest.json"
 WEEK_FOLDER = re.compile(r"(?:^|/)week_(\d+)/")
-WEEKLY_FEEDS = ("transactions", "promotions", "coupon_redemptions")
-SNAPSHOT_FEEDS = ("products", "campaigns", "campaign_descriptions", "coupons", "demographics")
-SYNTHETIC_FEEDS = ("customers", "customer_feedback", "stores")
-ALL_FEEDS = WEEKLY_FEEDS + SNAPSHOT_FEEDS + SYNTHETIC_FEEDS
+ALL_FEEDS = tuple(TABLES)
+WEEKLY_FEEDS = tuple(name for name, spec in TABLES.items() if spec.weekly and spec.origin == "complete_journey")
+"""Complete Journey's weekly tables, landed as one Parquet file per week."""
+SNAPSHOT_FEEDS = tuple(name for name, spec in TABLES.items() if not spec.weekly and spec.origin == "complete_journey")
+"""Complete Journey's reference tables, landed whole."""
 
 
 @dataclass

@@ -16,7 +16,7 @@ from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.partitions import partition_of_week
 from spark_jobs.tables import FIRST_WEEK, LAST_WEEK, TABLES
 
-WEEKLY_FEEDS = tuple(name for name, spec in TABLES.items() if spec.weekly)
+WEEKLY_TABLES = tuple(name for name, spec in TABLES.items() if spec.weekly)
 
 
 def _s3_signatures(settings: Settings) -> dict[str, str]:
@@ -53,7 +53,7 @@ def weekly_landing_files(settings: Settings) -> dict[str, str]:
     return {
         path: signature
         for path, signature in listed.items()
-        if path.split("/", 1)[0] in WEEKLY_FEEDS and week_of_path(path) is not None
+        if path.split("/", 1)[0] in WEEKLY_TABLES and week_of_path(path) is not None
     }
 
 
