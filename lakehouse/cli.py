@@ -459,7 +459,7 @@ def warehouse_start(port: PortOption = None) -> None:
     from lakehouse.warehouse import WarehouseProcess, is_serving
 
     settings = get_settings()
-    process = WarehouseProcess(settings, port=port, detach=True)
+    process = WarehouseProcess(settings, port=port)
     if is_serving(process.url):
         console.print(f"ok the warehouse already answers at {process.url}")
         return

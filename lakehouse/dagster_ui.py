@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import contextlib
 import os
 import signal
 import subprocess
 import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+from lakehouse.child_server import start_child, stop_child
 from lakehouse.processes import answers
-from lakehouse.run_group import end_group
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 WORKSPACE = PROJECT_ROOT / "workspace.yaml"
@@ -71,33 +69,19 @@ class DagsterUI:
 
         ``dagster dev`` inherits ``lock`` (the data folder's), so the folder stays taken while it lives.
         """
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
         command = [str(Path(sys.executable).with_name("dagster")), "dev", "-w", str(WORKSPACE)]
         command += ["-h", "127.0.0.1", "-p", str(self.port)]
-        environment = {**os.environ, **self.settings.as_environment(), "DAGSTER_HOME": str(self.home)}
-        with self.log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                cwd=PROJECT_ROOT,
-                env=environment,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-                preexec_fn=_default_interrupts,
-                pass_fds=(lock.fileno(),) if lock is not None else (),
-            )
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                last = self.log_path.read_text().strip().splitlines()[-1:] or ["no output"]
-                raise RuntimeError(f"dagster dev exited at start: {last[0]} (log: {self.log_path})")
-            if answers(f"{self.url}/server_info", timeout_s=1.0):
-                return self
-            time.sleep(0.5)
-        self.stop()
-        raise TimeoutError(
-            f"the Dagster UI at {self.url} did not answer within {timeout_s:.0f}s (log: {self.log_path})"
+        self.process = start_child(
+            f"the Dagster UI at {self.url}",
+            command,
+            ready=lambda: answers(f"{self.url}/server_info", timeout_s=1.0),
+            log_path=self.log_path,
+            timeout_s=timeout_s,
+            environment={**os.environ, **self.settings.as_environment(), "DAGSTER_HOME": str(self.home)},
+            cwd=PROJECT_ROOT,
+            pass_fds=(lock.fileno(),) if lock is not None else (),
         )
+        return self
 
     def wait(self) -> None:
         """Until Ctrl-C; ``dagster dev`` ending by itself is a failure, named with its log's last line."""
@@ -109,22 +93,7 @@ class DagsterUI:
     def stop(self, timeout_s: float = 60.0) -> None:
         """SIGINT, as Ctrl-C would: ``dagster dev`` stops its webserver, daemon and code server, then exits.
 
-        Its process group is killed after ``timeout_s``, and ended after a clean exit, so nothing outlives it.
+        Run workers and their Spark JVMs outlive ``dagster dev``; what is left of its group is ended after it.
         """
         process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        process.send_signal(signal.SIGINT)
-        try:
-            process.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-        end_group(process.pid)  # run workers and their Spark JVMs outlive dagster dev
-
-
-def _default_interrupts() -> None:
-    """In the child: SIGINT and SIGTERM act again even if this process was started with them ignored."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        stop_child(process, grace_s=timeout_s, stop_signal=signal.SIGINT)

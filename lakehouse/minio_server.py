@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import os
 import subprocess
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from lakehouse.processes import free_port, terminate
+from lakehouse.child_server import start_child, stop_child
+from lakehouse.processes import answers, free_port
 from lakehouse.settings import Settings
 
 
@@ -36,30 +34,30 @@ class MinioServer:
     def endpoint(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
+    @property
+    def log_path(self) -> Path:
+        """Beside the data folder, not in it: MinIO would take a top-level entry for a bucket."""
+        return self.data_dir.with_name(f"{self.data_dir.name}.log")
+
     def start(self, timeout_s: float = 30.0) -> MinioServer:
         self.port = self.port or free_port()
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        environment = {**os.environ, "MINIO_ROOT_USER": self.user, "MINIO_ROOT_PASSWORD": self.password}
         command = [
             str(self.binary), "server", str(self.data_dir), "--quiet",
             "--address", f"127.0.0.1:{self.port}", "--console-address", f"127.0.0.1:{free_port()}",
         ]  # fmt: skip
-        self.process = subprocess.Popen(command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                error = self.process.stderr.read().decode() if self.process.stderr else ""
-                raise RuntimeError(f"MinIO exited at start on port {self.port}: {error.strip()}")
-            try:
-                with urllib.request.urlopen(f"{self.endpoint}/minio/health/ready", timeout=1):
-                    return self
-            except (urllib.error.URLError, OSError):
-                time.sleep(0.2)
-        self.stop()
-        raise TimeoutError(f"MinIO on port {self.port} was not ready within {timeout_s:.0f}s")
+        self.process = start_child(
+            f"MinIO on port {self.port}",
+            command,
+            ready=lambda: answers(f"{self.endpoint}/minio/health/ready"),
+            log_path=self.log_path,
+            timeout_s=timeout_s,
+            environment={**os.environ, "MINIO_ROOT_USER": self.user, "MINIO_ROOT_PASSWORD": self.password},
+        )
+        return self
 
     def stop(self) -> None:
-        terminate(self.process, timeout_s=10)
+        stop_child(self.process, grace_s=10)
         self.process = None
 
     def create_bucket(self, name: str) -> None:

@@ -1,4 +1,4 @@
-"""Helpers for the servers the platform starts as child processes on loopback (MinIO, the warehouse, docs)."""
+"""Small process helpers: free loopback ports, readiness probes, one instance per data folder, interrupts."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import fcntl
 import os
 import signal
 import socket
-import subprocess
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -20,18 +19,6 @@ def free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
-
-
-def terminate(process: subprocess.Popen[bytes] | None, timeout_s: float) -> None:
-    """SIGTERM, wait up to ``timeout_s`` for a clean exit, then SIGKILL."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 def answers(url: str, timeout_s: float = 1.0) -> bool:

@@ -18,7 +18,8 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from lakehouse.processes import answers, terminate
+from lakehouse.child_server import start_child, stop_child
+from lakehouse.processes import answers
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig, WarehouseUser
@@ -134,7 +135,6 @@ class WarehouseProcess:
     settings: Settings
     port: int | None = None
     log_path: Path | None = None
-    detach: bool = False
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -146,38 +146,18 @@ class WarehouseProcess:
         if self.port:
             command += ["--port", str(self.port)]
         log_path = self.log_path or self.settings.data_dir / "logs" / "warehouse.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("ab") as log:
-            self.process = subprocess.Popen(
-                command,
-                env={**os.environ, **self.settings.as_environment()},
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=self.detach,
-            )
-        try:
-            self._wait_until_serving(log_path, timeout_s)
-        except BaseException:
-            self.stop()  # not even Ctrl-C while waiting may leave a detached server behind
-            raise
+        self.process = start_child(
+            f"the warehouse at {self.url}",
+            command,
+            ready=lambda: is_serving(self.url, timeout_s=0.5),
+            log_path=log_path,
+            timeout_s=timeout_s,
+            environment={**os.environ, **self.settings.as_environment()},
+        )
         return self
 
-    def _wait_until_serving(self, log_path: Path, timeout_s: float) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if (code := self.process.poll()) is not None:
-                reason = log_path.read_text().strip().splitlines()[-1:] or [f"no output, exit code {code}"]
-                raise RuntimeError(f"the warehouse exited at start: {reason[0]} (log: {log_path})")
-            if is_serving(self.url, timeout_s=0.5):
-                return
-            time.sleep(0.1)
-        raise TimeoutError(
-            f"the warehouse at {self.url} did not answer /ping within {timeout_s:.0f}s (log: {log_path})"
-        )
-
     def stop(self, timeout_s: float = 30.0) -> None:
-        terminate(self.process, timeout_s)
+        stop_child(self.process, grace_s=timeout_s)
         self.process = None
 
     def __enter__(self) -> WarehouseProcess:
@@ -203,7 +183,7 @@ def ensure_warehouse(settings: Settings) -> WarehouseProcess | None:
     if not is_embedded(settings):
         raise WarehouseUnreachableError(f"warehouse {settings.clickhouse_url} does not answer /ping")
     with stage(f"starting the warehouse on {settings.clickhouse_url}") as report:
-        process = WarehouseProcess(settings, detach=True).start()
+        process = WarehouseProcess(settings).start()
         report.notes.append(f"data {settings.warehouse_data_path}; `lakehouse warehouse stop` stops it")
     return process
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,8 @@ from typing import Any
 import pytest
 
 from lakehouse.dbt import DbtBuild, dbt_target_path
-from lakehouse.processes import answers, free_port, terminate
+from lakehouse.child_server import start_child, stop_child
+from lakehouse.processes import answers, free_port
 from lakehouse.warehouse import WarehouseProcess
 from tests.browser import chromium
 from tests.integration.dbt_project.test_dbt_build import MARTS
@@ -28,14 +27,16 @@ def docs_site(marts: DbtBuild, warehouse: WarehouseProcess) -> Iterator[str]:
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [str(Path(sys.executable).with_name("lakehouse")), "docs", "--port", str(port)]
-    process = subprocess.Popen(command, env={**os.environ, **warehouse.settings.as_environment()})
-    deadline = time.monotonic() + 120
-    while not answers(f"{url}/catalog.json"):
-        assert process.poll() is None, "lakehouse docs exited before serving"
-        assert time.monotonic() < deadline, "lakehouse docs did not serve within 120 s"
-        time.sleep(0.5)
+    process = start_child(
+        "lakehouse docs",
+        command,
+        ready=lambda: answers(f"{url}/catalog.json"),
+        log_path=warehouse.settings.data_dir / "logs" / "lakehouse-docs.log",
+        timeout_s=120,
+        environment={**os.environ, **warehouse.settings.as_environment()},
+    )
     yield url
-    terminate(process, 10)
+    stop_child(process, grace_s=10)
 
 
 def _documents(warehouse: WarehouseProcess) -> tuple[dict[str, Any], dict[str, Any]]:
