@@ -71,17 +71,10 @@ def check_warehouse(settings: Settings) -> Check:
 
 def check_lake(settings: Settings) -> Check:
     if settings.lake_is_s3:
-        import boto3
         from botocore.exceptions import BotoCoreError, ClientError
 
         bucket = settings.lake_uri.split("://", 1)[1].split("/", 1)[0]
-        client = boto3.client(
-            "s3",
-            endpoint_url=settings.s3_endpoint or None,
-            aws_access_key_id=settings.s3_access_key or None,
-            aws_secret_access_key=settings.s3_secret_key.get_secret_value() or None,
-            region_name=settings.s3_region,
-        )
+        client = settings.object_store.boto3_client()
         try:
             client.head_bucket(Bucket=bucket)
         except (BotoCoreError, ClientError) as error:

@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from pydantic import SecretStr
+
 from lakehouse.child_server import start_child, stop_child
+from lakehouse.object_store import ObjectStore
 from lakehouse.processes import answers, free_port
 from lakehouse.settings import Settings
 
@@ -60,17 +63,12 @@ class MinioServer:
         stop_child(self.process, grace_s=10)
         self.process = None
 
-    def create_bucket(self, name: str) -> None:
-        import boto3
+    @property
+    def object_store(self) -> ObjectStore:
+        return ObjectStore(self.endpoint, access_key=self.user, secret_key=SecretStr(self.password))
 
-        client = boto3.client(
-            "s3",
-            endpoint_url=self.endpoint,
-            aws_access_key_id=self.user,
-            aws_secret_access_key=self.password,
-            region_name="us-east-1",
-        )
-        client.create_bucket(Bucket=name)
+    def create_bucket(self, name: str) -> None:
+        self.object_store.boto3_client().create_bucket(Bucket=name)
 
     def __enter__(self) -> MinioServer:
         return self.start()

@@ -19,6 +19,7 @@ from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from governance.keys import read_or_generate_secret
+from lakehouse.object_store import ObjectStore
 from warehouse.config import LOOPBACK_HOSTS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -214,18 +215,18 @@ class Settings(BaseSettings):
         return f"s3://{root.split('://', 1)[1]}/_audit/events" if self.lake_is_s3 else f"{root}/_audit/events"
 
     @property
+    def object_store(self) -> ObjectStore:
+        """The S3 endpoint and keys every client (Spark, delta-rs, boto3, pyarrow, the warehouse) is built from."""
+        return ObjectStore(self.s3_endpoint, self.s3_region, self.s3_access_key, self.s3_secret_key)
+
+    @property
+    def s3a_options(self) -> dict[str, str]:
+        return self.object_store.s3a_options()
+
+    @property
     def delta_rs_storage_options(self) -> dict[str, str]:
-        """delta-rs options for an S3 lake: endpoint and keys from these settings, commits by conditional put."""
-        if not self.lake_is_s3:
-            return {}
-        options = {"AWS_REGION": self.s3_region, "conditional_put": "etag"}
-        if self.s3_endpoint:
-            options["AWS_ENDPOINT_URL"] = self.s3_endpoint
-            options["AWS_ALLOW_HTTP"] = str(self.s3_endpoint.startswith("http://")).lower()
-        if self.s3_access_key:
-            options["AWS_ACCESS_KEY_ID"] = self.s3_access_key
-            options["AWS_SECRET_ACCESS_KEY"] = self.s3_secret_key.get_secret_value()
-        return options
+        """delta-rs options for an S3 lake; none for a local one."""
+        return self.object_store.delta_rs_options() if self.lake_is_s3 else {}
 
     @property
     def exports_dir(self) -> Path:

@@ -22,7 +22,7 @@ from lakehouse.child_server import start_child, stop_child
 from lakehouse.processes import answers
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
-from warehouse.config import LOOPBACK_HOSTS, LakeAccess, WarehouseConfig, WarehouseUser
+from warehouse.config import LOOPBACK_HOSTS, WarehouseConfig, WarehouseUser
 
 if TYPE_CHECKING:
     from clickhouse_connect.driver.client import Client
@@ -48,13 +48,7 @@ def warehouse_config(settings: Settings, port: int | None = None, data_path: Pat
                 max_concurrent_queries=settings.analyst_max_concurrent_queries,
             ),
         ),
-        lake=LakeAccess(
-            root=settings.lake_uri,
-            s3_endpoint=settings.s3_endpoint,
-            access_key=settings.s3_access_key,
-            secret_key=settings.s3_secret_key.get_secret_value(),
-            named_collection=settings.lake_named_collection,
-        ),
+        lake=settings.object_store.lake_access(settings.lake_uri, settings.lake_named_collection),
         host=settings.warehouse_host,
         port=port or settings.clickhouse_port,
         max_body_bytes=settings.warehouse_max_body_bytes,

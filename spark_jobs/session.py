@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
-from pydantic import SecretStr
 from pyspark.sql import SparkSession
 
 
@@ -26,10 +26,10 @@ class SessionSettings(Protocol):
     spark_ui: bool
     spark_python: str
     jars_dir: Path
-    s3_endpoint: str
-    s3_access_key: str
-    s3_secret_key: SecretStr
-    s3_region: str
+
+    @property
+    def s3a_options(self) -> Mapping[str, str]:
+        """Hadoop S3A options for the object store (``lakehouse.object_store.ObjectStore.s3a_options``)."""
 
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
@@ -45,26 +45,6 @@ def spark_jars(jars_dir: Path) -> list[Path]:
     if not any(jar.name.startswith("delta-spark_") for jar in jars):
         raise MissingSparkJarsError(f"no delta-spark jar in {jars_dir}: run `make jars` (Maven, spark_jobs/pom.xml)")
     return jars
-
-
-def s3a_options(settings: SessionSettings) -> dict[str, str]:
-    """Hadoop S3A options for the configured endpoint; the AWS default chain when no key is set."""
-    options = {
-        "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
-        "spark.hadoop.fs.s3a.endpoint.region": settings.s3_region,
-        "spark.hadoop.fs.s3a.fast.upload": "true",
-    }
-    if settings.s3_endpoint:
-        options["spark.hadoop.fs.s3a.endpoint"] = settings.s3_endpoint
-        options["spark.hadoop.fs.s3a.path.style.access"] = "true"
-        options["spark.hadoop.fs.s3a.connection.ssl.enabled"] = str(settings.s3_endpoint.startswith("https")).lower()
-    if settings.s3_access_key:
-        options["spark.hadoop.fs.s3a.aws.credentials.provider"] = (
-            "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider"
-        )
-        options["spark.hadoop.fs.s3a.access.key"] = settings.s3_access_key
-        options["spark.hadoop.fs.s3a.secret.key"] = settings.s3_secret_key.get_secret_value()
-    return options
 
 
 def build_spark_session(settings: SessionSettings, app_name: str = "lakehouse") -> SparkSession:
@@ -89,7 +69,7 @@ def build_spark_session(settings: SessionSettings, app_name: str = "lakehouse") 
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={LOG4J_CONFIG}")
     )
-    for key, value in s3a_options(settings).items():
+    for key, value in settings.s3a_options.items():
         builder = builder.config(key, value)
     session = builder.getOrCreate()
     session.sparkContext.setLogLevel("ERROR")

@@ -30,18 +30,7 @@ def landing_store(settings: Settings) -> LandingStore:
     uri = settings.landing_uri
     parsed = urlparse(uri)
     if parsed.scheme in ("s3", "s3a"):
-        s3 = (
-            fs.S3FileSystem(
-                access_key=settings.s3_access_key or None,
-                secret_key=settings.s3_secret_key.get_secret_value() or None,
-                endpoint_override=settings.s3_endpoint or None,
-                region=settings.s3_region,
-                scheme="https" if settings.s3_endpoint.startswith("https") else "http",
-            )
-            if settings.s3_endpoint
-            else fs.S3FileSystem(region=settings.s3_region)
-        )
-        return LandingStore(s3, f"{parsed.netloc}{parsed.path}", uri)
+        return LandingStore(settings.object_store.pyarrow_filesystem(), f"{parsed.netloc}{parsed.path}", uri)
     local = fs.LocalFileSystem()
     local.create_dir(uri, recursive=True)
     return LandingStore(local, uri, uri)

@@ -4,7 +4,6 @@ import hashlib
 import json
 from collections import defaultdict
 
-import boto3
 import dagster as dg
 from dagster_aws.s3.sensor import get_objects
 from pyarrow import fs
@@ -22,13 +21,7 @@ WEEKLY_TABLES = tuple(name for name, spec in TABLES.items() if spec.weekly)
 def _s3_signatures(settings: Settings) -> dict[str, str]:
     bucket, _, prefix = settings.landing_uri.split("://", 1)[1].partition("/")
     prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
-    client = boto3.client(
-        "s3",
-        endpoint_url=settings.s3_endpoint or None,
-        aws_access_key_id=settings.s3_access_key or None,
-        aws_secret_access_key=settings.s3_secret_key.get_secret_value() or None,
-        region_name=settings.s3_region,
-    )
+    client = settings.object_store.boto3_client()
     return {
         str(found["Key"]).removeprefix(prefix): str(found["ETag"])
         for found in get_objects(bucket, prefix=prefix, client=client)

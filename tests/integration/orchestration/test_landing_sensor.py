@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import boto3
 import dagster as dg
 import pytest
 from dagster._core.definitions.sensor_definition import SensorExecutionData
 
-from lakehouse.minio_server import MinioServer
 from lakehouse.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
@@ -60,7 +58,7 @@ def test_a_new_weekly_file_in_the_landing_folder_requests_a_run_for_exactly_its_
 
 
 def test_a_new_weekly_file_under_the_s3_prefix_requests_a_run_for_exactly_its_week(
-    platform_run: PlatformRun, platform_settings: Settings, s3_settings: Settings, minio: MinioServer
+    platform_run: PlatformRun, platform_settings: Settings, s3_settings: Settings
 ) -> None:
     on_s3 = platform_settings.model_copy(
         update={
@@ -70,13 +68,7 @@ def test_a_new_weekly_file_under_the_s3_prefix_requests_a_run_for_exactly_its_we
             "s3_secret_key": s3_settings.s3_secret_key,
         }
     )
-    client = boto3.client(
-        "s3",
-        endpoint_url=minio.endpoint,
-        aws_access_key_id=s3_settings.s3_access_key,
-        aws_secret_access_key=s3_settings.s3_secret_key.get_secret_value(),
-        region_name=s3_settings.s3_region,
-    )
+    client = s3_settings.object_store.boto3_client()
     rows = late_transactions_file(platform_settings, LATE_WEEK)
     client.put_object(
         Bucket=LAKE_BUCKET, Key="sensor-landing/transactions/week_11/transactions_week11.parquet", Body=rows

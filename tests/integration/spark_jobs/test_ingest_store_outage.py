@@ -18,7 +18,6 @@ from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 
-import boto3
 import pytest
 from pyspark.sql import SparkSession
 
@@ -41,10 +40,7 @@ LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
 
 
 def _exists(minio: MinioServer, prefix: str) -> bool:
-    client = boto3.client(
-        "s3", endpoint_url=minio.endpoint, aws_access_key_id=minio.user,
-        aws_secret_access_key=minio.password, region_name="us-east-1",
-    )  # fmt: skip
+    client = minio.object_store.boto3_client()
     return client.list_objects_v2(Bucket=LAKE_BUCKET, Prefix=prefix, MaxKeys=1).get("KeyCount", 0) > 0
 
 
