@@ -5,9 +5,7 @@ from __future__ import annotations
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import NoReturn
 
-import typer
 from rich.markup import escape
 
 from lakehouse.progress import console
@@ -41,11 +39,10 @@ def one_line(error: Exception) -> str:
     return escape(meaningful[0] if meaningful else type(error).__name__)
 
 
-def fail(error: Exception) -> NoReturn:
-    """One line for the person, the full trace in the log (or on screen with --debug)."""
+def report_failure(error: Exception) -> None:
+    """One line for the person and where the full trace is (re-raised instead with --debug)."""
     if failure_mode.debug:
         raise error
     log = failure_log([error])
     console.print(f"[bold red]error[/] {one_line(error)}")
     console.print(f"   details: {escape(str(log))} (or rerun with --debug)")
-    raise typer.Exit(1)
