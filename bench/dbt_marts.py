@@ -15,7 +15,7 @@ from typing import Any
 
 from bench.common import Outcome
 from bench.warehouse import prepare_silver, start_scratch_warehouse
-from lakehouse.dbt import build_marts, dbt_command, dbt_target_path
+from lakehouse.dbt import build_marts, dbt_target_path, run_dbt
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client
 
@@ -64,9 +64,7 @@ def dbt_build_full(settings: Settings) -> Outcome:
 
 
 def dbt_run_marts(settings: Settings) -> Outcome:
-    run = dbt_command(settings, "run", "--full-refresh", capture=True)
-    if run.returncode != 0:
-        raise RuntimeError(f"dbt run failed:\n{run.stdout[-3000:]}")
+    run_dbt(settings, "run", "--full-refresh").raise_for_failure()
     tables = _mart_rows(settings)
     return Outcome(sum(tables.values()), {"node_seconds": _seconds_by_kind(settings), "tables": tables})
 

@@ -9,8 +9,9 @@ from typing import Annotated
 
 import typer
 
+from cli.console import console
 from cli.context import settings_of
-from lakehouse.progress import console, stage
+from lakehouse.progress import stage
 
 app = typer.Typer()
 

@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
+from cli.console import console
 from cli.context import settings_of
-from lakehouse.progress import console, stage
+from lakehouse.progress import stage
 
 app = typer.Typer()
 
@@ -27,13 +28,11 @@ def docs(
     serve: Annotated[bool, typer.Option(help="Serve the site after building it.")] = True,
 ) -> None:
     """Build the dbt docs (every model and column, lineage, PII classification) and serve them locally."""
-    from lakehouse.dbt import DbtBuildError, dbt_command, dbt_target_path, docs_server, failure_reason
+    from lakehouse.dbt import dbt_target_path, docs_server, run_dbt
 
     settings = settings_of(context)
     with stage("generating dbt docs (dbt docs generate)") as report:
-        generated = dbt_command(settings, "docs", "generate", capture=True)
-        if generated.returncode != 0:
-            raise DbtBuildError(f"dbt docs generate failed: {failure_reason(generated.stdout.splitlines())}")
+        run_dbt(settings, "docs", "generate").raise_for_failure()
         report.notes.append(f"site: {dbt_target_path(settings) / 'index.html'}")
     if not serve:
         return

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from rich.markup import escape
 
-from lakehouse.progress import console
+from cli.console import console
 from lakehouse.settings import get_settings
 
 
@@ -40,9 +40,10 @@ def one_line(error: Exception) -> str:
 
 
 def report_failure(error: Exception) -> None:
-    """One line for the person and where the full trace is (re-raised instead with --debug)."""
+    """One line for the person and where the full trace is; with --debug, the trace itself on the console."""
     if failure_mode.debug:
-        raise error
+        console.print("".join(traceback.format_exception(error)), markup=False, end="")
+        return
     log = failure_log([error])
     console.print(f"[bold red]error[/] {one_line(error)}")
     console.print(f"   details: {escape(str(log))} (or rerun with --debug)")

@@ -11,9 +11,9 @@ from typing import Annotated
 import typer
 
 from cli import compliance, docs, pipeline, quality, warehouse_server
+from cli.console import configure_logging, console, use_console_fd
 from cli.context import settings_of
 from cli.failure import failure_mode, report_failure
-from lakehouse.progress import console
 from lakehouse.settings import get_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
@@ -26,9 +26,14 @@ app.add_typer(warehouse_server.app, name="warehouse")
 def main(
     context: typer.Context,
     debug: Annotated[bool, typer.Option("--debug", help="Show stack traces on failure.")] = False,
+    console_fd: Annotated[int | None, typer.Option(hidden=True, help="Draw on this descriptor; log to stderr.")] = None,
 ) -> None:
     failure_mode.debug = debug
-    context.obj = get_settings()
+    if console_fd is not None:
+        use_console_fd(console_fd)
+    settings = get_settings()
+    configure_logging(settings.data_dir, log_to_stderr=console_fd is not None)
+    context.obj = settings
 
 
 @app.command()

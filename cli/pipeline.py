@@ -7,14 +7,16 @@ import signal
 import sys
 import time
 from contextlib import ExitStack
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
+from cli.console import console
 from cli.context import settings_of
 from cli.failure import failure_log, failure_mode, one_line
-from lakehouse.progress import console, stage
+from lakehouse.progress import stage
 from lakehouse.settings import Settings
 
 if TYPE_CHECKING:
@@ -110,7 +112,9 @@ def run(context: typer.Context, households: HouseholdsOption = None, lifeline: L
         raise typer.Exit(_supervise_run(settings, households))
     from lakehouse.run_group import hold_lifeline
 
-    hold_lifeline(lifeline, on_cut=[sys.executable, "-m", ENTRY_MODULE, "run-stopped"])
+    console_fd = context.find_root().params.get("console_fd")
+    terminal = ["--console-fd", str(console_fd)] if console_fd is not None else []
+    hold_lifeline(lifeline, on_cut=[sys.executable, "-m", ENTRY_MODULE, *terminal, "run-stopped"])
     _run_platform(settings, households)
 
 
@@ -147,9 +151,18 @@ def _supervise_run(settings: Settings, households: int | None) -> int:
     """Run ``lakehouse run`` as a group-leading worker; if the worker was killed outright, record its run failed."""
     from lakehouse.run_group import run_as_group_leader
 
-    command = [sys.executable, "-m", ENTRY_MODULE, *(["--debug"] if failure_mode.debug else []), "run"]
+    log = settings.data_dir / "logs" / f"run-{datetime.now(UTC):%Y%m%dT%H%M%S%f}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    console.print(f"   the run's full log (Spark, dbt, Dagster): {log}")
+    terminal = os.dup(console.file.fileno())
+    command = [sys.executable, "-m", ENTRY_MODULE, "--console-fd", str(terminal)]
+    command += [*(["--debug"] if failure_mode.debug else []), "run"]
     command += ["--households", str(households)] if households else []
-    code = run_as_group_leader(command, lifeline_option="--lifeline")
+    try:
+        with log.open("ab") as output:
+            code = run_as_group_leader(command, lifeline_option="--lifeline", output=output, pass_fds=(terminal,))
+    finally:
+        os.close(terminal)
     if code < 0:
         _fail_unfinished_runs(settings, f"lakehouse run's worker was killed by {signal.Signals(-code).name}")
         return 1

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
+from cli.console import console
 from cli.context import settings_of
-from lakehouse.progress import console
 
 app = typer.Typer()
 

@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from cli.console import configure_logging, console
 from cli.context import settings_of
-from lakehouse.progress import console, stage
+from lakehouse.progress import stage
 
 app = typer.Typer(no_args_is_help=True, help="The embedded ClickHouse warehouse (chDB over the HTTP interface).")
 
@@ -24,13 +25,12 @@ def warehouse_serve(
     ] = None,
 ) -> None:
     """Serve the warehouse in the foreground until Ctrl-C or SIGTERM."""
-    import logging
-
     from lakehouse.warehouse import warehouse_config
     from warehouse.server import serve
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    serve(warehouse_config(settings_of(context), port=port, data_path=data_path))
+    settings = settings_of(context)
+    configure_logging(settings.data_dir, log_to_stderr=True, draw=False)
+    serve(warehouse_config(settings, port=port, data_path=data_path))
 
 
 @app.command("start")

@@ -24,6 +24,10 @@ telemetry:
 # No first-visit pop-up in the UI: operators open it to work.
 nux:
   enabled: false
+# The platform's own log records (stages with counts, warnings) become log lines of the step that wrote them.
+python_logs:
+  managed_python_loggers: [lakehouse, spark_jobs, governance, warehouse]
+  python_log_level: INFO
 # One run at a time: runs share the lake's Delta tables and, on 2 cores, one Spark JVM is enough.
 concurrency:
   runs:

@@ -1,34 +1,191 @@
-"""dbt against the platform's warehouse: the environment the project reads, and dbt as a child process.
+"""dbt against the platform's warehouse and lake, run by dbt's programmatic runner.
 
-``dbt_project/profiles.yml`` and its ``lake_delta`` macro read only environment
-variables, so the same project runs on the embedded warehouse and on a ClickHouse
-cluster; this module fills them from the settings.
+``dbt_project/profiles.yml`` reads the warehouse's address from environment
+variables, so a person can run dbt by hand against any ClickHouse. The platform
+does not touch its own environment for dbt: it writes the same profile with the
+settings' values filled in (readable by its owner only), passes the lake as dbt
+vars, and reads each node's result from dbt's events and artifacts.
 """
 
 from __future__ import annotations
 
 import functools
+import itertools
+import json
 import os
-import re
 import subprocess
 import sys
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
 
 from lakehouse.progress import node_progress
 from lakehouse.settings import PROJECT_ROOT, Settings
 
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 PROJECT_SUFFIXES = {".sql", ".yml", ".yaml", ".md", ".csv"}
+FAILED = {"error", "fail", "runtime error"}
+PASSED = {"success", "pass"}
+
+
+class DbtBuildError(RuntimeError):
+    """A dbt command failed: the first failing node in one line, and where the full log is."""
 
 
 def dbt_target_path(settings: Settings) -> Path:
     """Where dbt writes manifest, run results and the docs site: under the data folder, not in the repo."""
     return settings.data_dir / "dbt" / "target"
+
+
+def dbt_profiles_dir(settings: Settings) -> Path:
+    """A folder holding the project's profile with this platform's warehouse filled in, written on every call.
+
+    The connection fields come from the settings; everything else (schema,
+    threads, timeouts) from ``dbt_project/profiles.yml``, so the two never differ.
+    """
+    profiles = yaml.safe_load((DBT_PROJECT_DIR / "profiles.yml").read_text())
+    address = urlsplit(settings.clickhouse_url)
+    secure = address.scheme == "https"
+    for output in profiles["consumer_insight"]["outputs"].values():
+        output.update(
+            host=address.hostname,
+            port=address.port or (8443 if secure else 8123),
+            secure=secure,
+            user=settings.clickhouse_user,
+            password=settings.clickhouse_password.get_secret_value(),
+        )
+    folder = settings.data_dir / "dbt" / "profile"
+    folder.mkdir(parents=True, exist_ok=True)
+    descriptor, written = tempfile.mkstemp(dir=folder, prefix=".profiles-", suffix=".yml")  # mode 0600
+    with os.fdopen(descriptor, "w") as handle:
+        yaml.safe_dump(profiles, handle, sort_keys=False)
+    Path(written).replace(folder / "profiles.yml")
+    return folder
+
+
+def dbt_vars(settings: Settings, **more: object) -> str:
+    """The ``--vars`` of every platform dbt command: where the lake is, plus ``more`` (such as the weeks)."""
+    return json.dumps({"lake_uri": settings.lake_uri, "lake_named_collection": settings.lake_named_collection, **more})
+
+
+@dataclass
+class DbtResult:
+    """One finished node: what it is, where it is declared, how it ended and dbt's message."""
+
+    kind: str
+    name: str
+    path: str
+    status: str
+    message: str
+
+
+def _engine_message(message: str) -> str:
+    """The engine's own words from a node's message: ClickHouse's exception without the client's framing."""
+    first, _, _ = message.strip().partition("\n")
+    if "DB::Exception:" not in message:
+        return first
+    engine = "DB::Exception:" + message.split("DB::Exception:", 1)[1]
+    for suffix in (" (version", " (for url"):
+        engine = engine.split(suffix, 1)[0]
+    return engine.strip()
+
+
+def failure_reason(results: Iterable[DbtResult], error: str = "") -> str:
+    """dbt's first failing node and the engine's message for it, in one line; ``error`` when no node failed."""
+    for result in results:
+        if result.status in FAILED:
+            return f"Failure in {result.kind} {result.name} ({result.path}): {_engine_message(result.message)}"
+    lines = [line.strip() for line in error.strip().splitlines() if line.strip()]
+    return ": ".join(lines[:2]) or "dbt exited with an error before running any node"
+
+
+def results_of_run(run_results: Mapping[str, Any], manifest: Mapping[str, Any]) -> list[DbtResult]:
+    """The nodes of a ``run_results.json``, described from the manifest that ran them."""
+    declared = {**manifest.get("nodes", {}), **manifest.get("sources", {}), **manifest.get("exposures", {})}
+    results = []
+    for result in run_results["results"]:
+        node = declared.get(result["unique_id"], {})
+        results.append(DbtResult(
+            kind=node.get("resource_type", result["unique_id"].split(".")[0]),
+            name=node.get("name", result["unique_id"].rsplit(".", 1)[-1]),
+            path=node.get("original_file_path", ""),
+            status=str(result["status"]),
+            message=str(result.get("message") or ""),
+        ))  # fmt: skip
+    return results
+
+
+@dataclass
+class DbtInvocation:
+    """What one dbt command did: each node's result, dbt's error if it stopped before them, and its log."""
+
+    command: str
+    success: bool
+    results: list[DbtResult]
+    error: str
+    log: Path
+
+    def raise_for_failure(self) -> None:
+        if not self.success:
+            reason = failure_reason(self.results, self.error)
+            raise DbtBuildError(f"dbt {self.command} failed: {reason} (full log: {self.log})")
+
+
+def run_dbt(
+    settings: Settings,
+    *arguments: str,
+    target_path: Path | None = None,
+    advance: Callable[[int, int], None] | None = None,
+) -> DbtInvocation:
+    """``dbt <arguments>`` in this process on the platform's profile and lake; ``advance(done, total)`` per node.
+
+    dbt's own output goes to a log under data/logs, never to the terminal.
+    """
+    from dbt.cli.main import dbtRunner
+
+    command = " ".join(itertools.takewhile(lambda argument: not argument.startswith("-"), arguments))
+    log_dir = settings.data_dir / "logs" / "dbt" / f"{command.replace(' ', '-')}-{datetime.now(UTC):%Y%m%dT%H%M%S%f}"
+    log_dir.mkdir(parents=True, exist_ok=True)
+    flags = [
+        "--project-dir", str(DBT_PROJECT_DIR),
+        "--profiles-dir", str(dbt_profiles_dir(settings)),
+        "--target-path", str(target_path or dbt_target_path(settings)),
+        "--log-path", str(log_dir),
+        "--log-level", "none",
+        "--log-level-file", "debug",
+        "--no-use-colors-file",
+        "--no-send-anonymous-usage-stats",
+    ]  # fmt: skip
+    if "--vars" not in arguments:
+        flags += ["--vars", dbt_vars(settings)]
+    finished = 0
+    total = 0
+
+    def on_event(event: Any) -> None:
+        nonlocal finished, total
+        if event.info.name == "LogStartLine":
+            total = max(total, event.data.total)
+        elif event.info.name == "NodeFinished" and advance is not None:
+            finished += 1
+            advance(finished, max(total, finished))
+
+    outcome = dbtRunner(callbacks=[on_event]).invoke([*arguments, *flags])
+    results = [
+        DbtResult(
+            kind=str(result.node.resource_type), name=result.node.name, path=result.node.original_file_path,
+            status=str(result.status), message=str(result.message or ""),
+        )
+        for result in getattr(outcome.result, "results", None) or []
+    ]  # fmt: skip
+    error = "" if outcome.exception is None else str(outcome.exception)
+    return DbtInvocation(command, outcome.success, results, error, log_dir / "dbt.log")
 
 
 def dbt_manifest(settings: Settings) -> Path:
@@ -42,76 +199,13 @@ def dbt_manifest(settings: Settings) -> Path:
     sources = [path for path in DBT_PROJECT_DIR.rglob("*") if path.is_file() and path.suffix in PROJECT_SUFFIXES]
     if manifest.exists() and manifest.stat().st_mtime >= max(path.stat().st_mtime for path in sources):
         return manifest
-    parsed = dbt_command(settings, "parse", "--target-path", str(target), capture=True)
-    if parsed.returncode != 0:
-        reason = failure_reason(parsed.stdout.splitlines())
-        raise DbtBuildError(f"dbt parse failed: {reason} (project {DBT_PROJECT_DIR})")
+    run_dbt(settings, "parse", target_path=target).raise_for_failure()
     return manifest
-
-
-def dbt_environment(settings: Settings) -> dict[str, str]:
-    """The variables ``profiles.yml`` and the project's macros read, from the settings."""
-    return {
-        "CLICKHOUSE_URL": settings.clickhouse_url,
-        "CLICKHOUSE_USER": settings.clickhouse_user,
-        "CLICKHOUSE_PASSWORD": settings.clickhouse_password.get_secret_value(),
-        "LAKEHOUSE_LAKE_URI": settings.lake_uri,
-        "LAKEHOUSE_LAKE_NAMED_COLLECTION": settings.lake_named_collection,
-        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
-        "DBT_PROFILES_DIR": str(DBT_PROJECT_DIR),
-        "DBT_TARGET_PATH": str(dbt_target_path(settings)),
-        "DBT_LOG_PATH": str(settings.data_dir / "logs" / "dbt"),
-        "DBT_PACKAGES_INSTALL_PATH": str(settings.data_dir / "dbt" / "packages"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        "DBT_USE_COLORS": "false",
-    }
-
-
-def _dbt_invocation(settings: Settings, arguments: tuple[str, ...]) -> dict[str, Any]:
-    """What every dbt child process gets: the venv's dbt, the project folder and the platform's environment."""
-    return {
-        "args": [str(Path(sys.executable).with_name("dbt")), *arguments],
-        "cwd": DBT_PROJECT_DIR,
-        "env": {**os.environ, **dbt_environment(settings)},
-        "text": True,
-    }
-
-
-def dbt_command(settings: Settings, *arguments: str, capture: bool = False) -> subprocess.CompletedProcess[str]:
-    """Run ``dbt <arguments>`` in the project with the platform's environment; dbt prints its own progress."""
-    return subprocess.run(**_dbt_invocation(settings, arguments), capture_output=capture, check=False)
-
-
-NODE_DONE = re.compile(r"^\S+\s+(\d+) of (\d+) (OK|PASS|WARN|ERROR|FAIL|SKIP|NO-OP)\b")
-FAILURE = re.compile(r"^(?:\d\d:\d\d:\d\d\s+)?((?:Failure|\w+ Error|Error) in .*)$")
-FAILURE_DETAIL = re.compile(r"(DB::Exception: .*?)(?: \(version|\(for url|$)|(Got \d+ results?.*)$")
-
-
-def failure_reason(output: Iterable[str]) -> str:
-    """dbt's first failing node and the engine's message for it, in one line, from dbt's output."""
-    failure: list[str] = []
-    after_encountered = ""
-    lines = iter(output)
-    for line in lines:
-        if not failure and (failed := FAILURE.match(line.rstrip())):
-            failure.append(failed[1])
-        elif failure and (detail := FAILURE_DETAIL.search(line.strip())):
-            failure.append((detail[1] or detail[2]).strip())
-            break
-        elif line.rstrip().endswith("Encountered an error:") and not after_encountered:
-            after_encountered = next(lines, "").strip()
-            if failed := FAILURE.match(after_encountered):
-                failure.append(failed[1])
-    return ": ".join(failure) or after_encountered or "dbt exited with an error before running any node"
-
-
-class DbtBuildError(RuntimeError):
-    """``dbt build`` failed: the first failing node in one line, and where the full output is."""
 
 
 @dataclass
 class DbtBuild:
-    """What a finished ``dbt build`` did, counted from its per-node result lines."""
+    """What a finished ``dbt build`` did, counted from its nodes' results."""
 
     nodes: int = 0
     passed: int = 0
@@ -126,30 +220,38 @@ class DbtBuild:
 
 
 def build_marts(settings: Settings, *arguments: str) -> DbtBuild:
-    """``dbt build`` with a progress bar over its nodes; the full output goes to a log under data/logs."""
-    log = settings.data_dir / "logs" / f"dbt-build-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    build = DbtBuild(log=log)
-    with (
-        log.open("w") as output,
-        subprocess.Popen(
-            **_dbt_invocation(settings, ("build", *arguments)), stdout=subprocess.PIPE, stderr=subprocess.STDOUT
-        ) as process,
-        node_progress("dbt build") as advance,
-    ):
-        assert process.stdout is not None
-        for line in process.stdout:
-            output.write(line)
-            if done := NODE_DONE.match(line):
-                build.nodes = int(done[2])
-                build.passed += done[3] in ("OK", "PASS")
-                build.warned += done[3] == "WARN"
-                build.no_op += done[3] == "NO-OP"
-                advance(int(done[1]), build.nodes)
-    if process.returncode != 0:
-        with log.open() as output_again:
-            raise DbtBuildError(f"dbt build failed: {failure_reason(output_again)} (full output: {log})")
-    return build
+    """``dbt build`` with a progress bar over its nodes; ``DbtBuildError`` naming the first failing node."""
+    with node_progress("dbt build") as advance:
+        invocation = run_dbt(settings, "build", *arguments, advance=advance)
+    invocation.raise_for_failure()
+    statuses = [result.status for result in invocation.results]
+    return DbtBuild(
+        nodes=len(statuses),
+        passed=sum(status in PASSED for status in statuses),
+        warned=statuses.count("warn"),
+        no_op=statuses.count("no-op"),
+        log=invocation.log,
+    )
+
+
+def dbt_command(settings: Settings, *arguments: str) -> subprocess.CompletedProcess[str]:
+    """``dbt <arguments>`` as a person types it, as a child process that prints dbt's own progress.
+
+    The child's environment, not this process's, names the platform's profile,
+    folders and lake (which ``dbt_project.yml`` reads when no ``--vars`` do).
+    """
+    environment = {
+        **os.environ,
+        "DBT_PROJECT_DIR": str(DBT_PROJECT_DIR),
+        "DBT_PROFILES_DIR": str(dbt_profiles_dir(settings)),
+        "DBT_TARGET_PATH": str(dbt_target_path(settings)),
+        "DBT_LOG_PATH": str(settings.data_dir / "logs" / "dbt"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        "LAKEHOUSE_LAKE_URI": settings.lake_uri,
+        "LAKEHOUSE_LAKE_NAMED_COLLECTION": settings.lake_named_collection,
+    }
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    return subprocess.run([dbt, *arguments], cwd=DBT_PROJECT_DIR, env=environment, text=True, check=False)
 
 
 class _QuietHandler(SimpleHTTPRequestHandler):

@@ -1,26 +1,32 @@
-"""What long work shows the person running it: a line per stage with counts and elapsed time."""
+"""What long work reports as it goes: stages with counts and elapsed time, and progress over items.
+
+Services and assets only log these (logger ``lakehouse.progress``); how they look
+is the command line's business (``cli.console``), and under Dagster they are
+log lines of the step. A stage logs its start and end at INFO, with the parts
+in the record (``stage``, ``stage_name``, ``stage_detail``, ``elapsed``); progress
+is logged at DEBUG (``progress``, ``progress_id``, ``done``, ``total``).
+"""
 
 from __future__ import annotations
 
-import sys
+import itertools
+import logging
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager, redirect_stdout
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TextIO, TypeVar
+from typing import TypeVar
 
-from rich.console import Console
-from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-console = Console(highlight=False, soft_wrap=True)
+logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+_bar_ids = itertools.count()
 
 
 @dataclass
 class StageReport:
-    """Filled in by the stage body; printed when the stage ends."""
+    """Filled in by the stage body; logged when the stage ends."""
 
     name: str
     rows: int = 0
@@ -34,8 +40,8 @@ class StageReport:
 
 @contextmanager
 def stage(name: str) -> Iterator[StageReport]:
-    """Announce a stage, time it, and print its counts when it ends."""
-    console.print(f"[bold cyan]>[/] {escape(name)} ...")
+    """Log a stage's start, time it, and log its counts and notes when it ends."""
+    logger.info("> %s ...", name, extra={"stage": "start", "stage_name": name})
     report = StageReport(name)
     started = time.perf_counter()
     yield report
@@ -46,42 +52,31 @@ def stage(name: str) -> Iterator[StageReport]:
     if report.files:
         counts.append(f"{report.files:,} files")
     detail = f" ({', '.join(counts)})" if counts else ""
-    console.print(f"[bold green]ok[/] {escape(name)}{detail} in {elapsed:.1f}s")
+    ended = {"stage": "end", "stage_name": name, "stage_detail": detail, "elapsed": elapsed}
+    logger.info("ok %s%s in %.1fs", name, detail, elapsed, extra=ended)
     for note in report.notes:
-        console.print(f"   {note}", markup=False)
-
-
-def track(items: Iterable[T], description: str, total: int) -> Iterator[T]:
-    """A progress bar over ``items``; plain iteration when output is not a terminal."""
-    if not console.is_terminal:
-        yield from items
-        return
-    columns = (TextColumn("   {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(description, total=total)
-        for item in items:
-            yield item
-            progress.advance(task)
+        logger.info("   %s", note, extra={"stage": "note", "stage_note": note})
 
 
 @contextmanager
 def node_progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar moved by ``advance(done, total)`` for work that learns its total as it goes."""
-    if not console.is_terminal:
-        yield lambda done, total: None
-        return
-    columns = (TextColumn("   {task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True) as progress:
-        task = progress.add_task(description, total=None)
-        yield lambda done, total: progress.update(task, completed=done, total=total)
+    """``advance(done, total)`` logs progress of work that learns its total as it goes."""
+    bar = next(_bar_ids)
 
+    def log(event: str, done: int = 0, total: int = 0) -> None:
+        fields = {"progress": event, "progress_id": bar, "progress_description": description}
+        logger.debug("%s: %d of %d", description, done, total, extra={**fields, "done": done, "total": total})
 
-@contextmanager
-def stdout_to(log: TextIO) -> Iterator[None]:
-    """Send what a library prints to ``log``, while the platform's own lines and bars stay on the terminal."""
-    console.file = sys.stdout
+    log("start")
     try:
-        with redirect_stdout(log):
-            yield
+        yield lambda done, total: log("advance", done, total)
     finally:
-        console.file = None  # type: ignore[assignment]  # None restores rich's "whatever sys.stdout is now"
+        log("end")
+
+
+def track(items: Iterable[T], description: str, total: int) -> Iterator[T]:
+    """``items``, logging progress over the ``total`` of them as each is done."""
+    with node_progress(description) as advance:
+        for done, item in enumerate(items, start=1):
+            yield item
+            advance(done, total)

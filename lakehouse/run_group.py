@@ -22,6 +22,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Sequence
 from types import FrameType
+from typing import IO
 
 import psutil
 
@@ -31,14 +32,24 @@ STOP_GRACE_SECONDS = 10.0
 """The same when the run is being stopped: dbt and Spark have nothing left to save."""
 
 
-def run_as_group_leader(command: Sequence[str], lifeline_option: str) -> int:
+def run_as_group_leader(
+    command: Sequence[str], lifeline_option: str, output: IO[bytes] | None = None, pass_fds: Sequence[int] = ()
+) -> int:
     """Run ``command`` as the leader of a new process group, its lifeline passed as ``lifeline_option FD``.
 
-    Ctrl-C and SIGTERM here cut the lifeline; when the worker is gone, any
-    member of its group still alive is ended. Returns the worker's exit code.
+    The worker writes its stdout and stderr to ``output`` (else to ours) and
+    inherits ``pass_fds``. Ctrl-C and SIGTERM here cut the lifeline; when the
+    worker is gone, any member of its group still alive is ended. Returns the
+    worker's exit code.
     """
     lifeline, held = os.pipe()
-    worker = subprocess.Popen([*command, lifeline_option, str(lifeline)], process_group=0, pass_fds=(lifeline,))
+    worker = subprocess.Popen(
+        [*command, lifeline_option, str(lifeline)],
+        process_group=0,
+        pass_fds=(lifeline, *pass_fds),
+        stdout=output,
+        stderr=output,
+    )
     os.close(lifeline)
 
     open_ends = [held]

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import dagster as dg
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
-from lakehouse.dbt import failure_reason
+from lakehouse.dbt import DbtBuildError
 from lakehouse.ingest import MissingLandingFileError
 from lakehouse.warehouse import is_serving
 from spark_jobs.quality import TableRuleError
@@ -30,8 +29,7 @@ def data_errors_are_final(warehouse_url: str | None = None) -> Iterator[None]:
         yield
     except (TableRuleError, MissingLandingFileError) as error:
         raise dg.Failure(description=str(error).strip().splitlines()[0], allow_retries=False) from error
-    except DagsterDbtCliRuntimeError as error:
+    except DbtBuildError as error:
         if warehouse_url is not None and not is_serving(warehouse_url):
             raise
-        reason = failure_reason(str(error).splitlines())
-        raise dg.Failure(description=f"dbt: {reason}", allow_retries=False) from error
+        raise dg.Failure(description=f"dbt: {error}", allow_retries=False) from error

@@ -8,8 +8,6 @@ Nothing here opens a connection until an asset asks for one.
 
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +15,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 from pyspark.sql import SparkSession
 
-from lakehouse.dbt import DBT_PROJECT_DIR, dbt_environment
+from lakehouse.dbt import DBT_PROJECT_DIR, dbt_profiles_dir
 from lakehouse.settings import Settings
 from lakehouse.warehouse import ensure_warehouse, register_silver
 from spark_jobs.session import build_spark_session
@@ -49,25 +47,6 @@ class WarehouseResource(dg.ConfigurableResource):
     def register_silver(self, tables: list[str]) -> dict[str, int]:
         return register_silver(self.settings, tables)
 
-    @contextmanager
-    def dbt_environment(self) -> Iterator[None]:
-        """The variables dbt's profile and macros read, set for one dbt invocation and restored after it.
-
-        dagster-dbt starts dbt with this process's environment, so that is where
-        the warehouse's address and the lake's root have to be.
-        """
-        wanted = dbt_environment(self.settings)
-        saved = {name: os.environ.get(name) for name in wanted}
-        os.environ.update(wanted)
-        try:
-            yield
-        finally:
-            for name, value in saved.items():
-                if value is None:
-                    os.environ.pop(name, None)
-                else:
-                    os.environ[name] = value
-
 
 def platform_resources(settings: Settings) -> dict[str, Any]:
     """Every resource the definitions use, by the parameter name assets ask for."""
@@ -77,7 +56,7 @@ def platform_resources(settings: Settings) -> dict[str, Any]:
         "warehouse": WarehouseResource(settings=settings),
         "dbt": DbtCliResource(
             project_dir=os.fspath(DBT_PROJECT_DIR),
-            profiles_dir=os.fspath(DBT_PROJECT_DIR),
+            profiles_dir=os.fspath(dbt_profiles_dir(settings)),
             dbt_executable=os.fspath(Path(sys.executable).with_name("dbt")),
         ),
     }

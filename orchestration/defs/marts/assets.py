@@ -14,16 +14,17 @@ in the step after which none of its parents is still to be built in the run.
 """
 
 import json
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
-from lakehouse.progress import node_progress, stage, stdout_to
+from lakehouse.dbt import DbtBuildError, dbt_target_path, dbt_vars, failure_reason, results_of_run
+from lakehouse.progress import node_progress, stage
 from lakehouse.settings import Settings
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
 from orchestration.owners import PLATFORM_OWNER
@@ -95,6 +96,20 @@ def _pending_models(context: dg.AssetExecutionContext, unique_ids: Mapping[dg.As
     return {unique_ids[key] for key in later if key in unique_ids}
 
 
+def _dbt_failure(invocation: DbtCliInvocation, manifest: Mapping[str, Any]) -> DbtBuildError:
+    """What failed, from dbt's run results; from its structured error log when it stopped before any node."""
+    try:
+        results = results_of_run(invocation.get_artifact("run_results.json"), manifest)
+    except FileNotFoundError:
+        results = []
+    errors = []
+    log = invocation.target_path / "dbt.log"
+    if log.exists():
+        events = (json.loads(line) for line in log.read_text().splitlines() if line.startswith("{"))
+        errors = [event["info"]["msg"] for event in events if event["info"]["level"] == "error"]
+    return DbtBuildError(failure_reason(results, "\n".join(errors)))
+
+
 def _dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
@@ -102,38 +117,36 @@ def _dbt_build(
     settings: Settings,
     placement: DbtTestPlacement,
     unique_ids: Mapping[dg.AssetKey, str],
-    *arguments: str,
+    **dbt_vars_of_step: int,
 ) -> Iterator[Any]:
     """``dbt build`` of the step's models and their tests, streaming each result to Dagster as it lands.
 
-    dbt's own output goes to a log under data/logs; the terminal gets a line and a progress bar.
+    dbt's full output is in the step's compute log; the terminal gets a line and a progress bar.
     """
     warehouse.ensure_serving()
     selected = {unique_ids[key] for key in context.selected_asset_keys if key in unique_ids}
     tests = placement.tests_for(selected, _pending_models(context, unique_ids))
     test_selection = ["--select", " ".join(tests)] if tests else []
     name = context.op_execution_context.op_handle.name
-    log_path = settings.data_dir / "logs" / f"dbt-{name}-{datetime.now(UTC):%Y%m%dT%H%M%S}.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    context.log.info(f"dbt output: {log_path}")
     with stage(f"dbt: building {len(selected)} models with {len(tests)} tests ({name})") as line:
         done = 0
-        with (
-            log_path.open("w") as log,
-            node_progress(f"dbt {name}") as advance,
-            stdout_to(log),
-            warehouse.dbt_environment(),
-            data_errors_are_final(settings.clickhouse_url),
-        ):
-            command = ["build", "--indirect-selection", "empty", *test_selection, *arguments]
+        with node_progress(f"dbt {name}") as advance, data_errors_are_final(settings.clickhouse_url):
+            command = [
+                "build", "--indirect-selection", "empty", *test_selection,
+                "--vars", dbt_vars(settings, **dbt_vars_of_step), "--log-format-file", "json",
+            ]  # fmt: skip
             weeks = weeks_of_run(context)
-            for event in dbt.cli(command, context=context).stream().fetch_row_counts():
+            target = dbt_target_path(settings) / f"{name}-{context.run_id[:8]}-{uuid.uuid4().hex[:8]}"
+            invocation = dbt.cli(command, context=context, raise_on_error=False, target_path=target)
+            for event in invocation.stream().fetch_row_counts():
                 done += isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult)
                 advance(done, len(selected) + len(tests))
                 if weeks is not None and isinstance(event, dg.Output | dg.AssetMaterialization):
                     event = event.with_metadata({**event.metadata, "data_weeks": weeks_label(weeks)})
                 yield event
-        line.notes.append(f"{len(selected)} models built, {len(tests)} tests passed; dbt output {log_path}")
+            if not invocation.is_successful():
+                raise _dbt_failure(invocation, placement.manifest)
+        line.notes.append(f"{len(selected)} models built, {len(tests)} tests passed; dbt log {invocation.target_path}")
 
 
 def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
@@ -177,8 +190,9 @@ def marts_assets(manifest_path: Path) -> list[dg.AssetsDefinition]:
     ) -> Iterator[Any]:
         weeks = weeks_of_run(context)
         assert weeks is not None, "the weekly marts are partitioned by week"
-        window = json.dumps({"from_week": weeks.start, "to_week": weeks.stop - 1})
-        yield from _dbt_build(context, dbt, warehouse, settings, placement, unique_ids, "--vars", window)
+        yield from _dbt_build(
+            context, dbt, warehouse, settings, placement, unique_ids, from_week=weeks.start, to_week=weeks.stop - 1
+        )
 
     @dbt_assets(
         manifest=manifest,

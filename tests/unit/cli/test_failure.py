@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.failure import report_failure
-from lakehouse.progress import stage
+from cli.failure import failure_mode, report_failure
 from lakehouse.settings import get_settings
 
 S3_ERROR = "getFileStatus on s3a://lake/landing: Unable to execute HTTP request: Connection refused [/127.0.0.1]"
@@ -33,10 +32,17 @@ def test_an_error_holding_a_closing_tag_prints_as_one_line_and_its_trace_goes_to
     assert "OSError" in next((data_dir / "logs").glob("lakehouse-*.log")).read_text()
 
 
-def test_a_stage_note_with_brackets_prints_as_written(capsys: pytest.CaptureFixture[str]) -> None:
-    with stage("ingesting [red]stores[/red]") as report:
-        report.notes.append("set aside: stores/[bold]x[/].csv: unreadable")
+def test_with_debug_the_trace_itself_goes_to_the_console(
+    data_dir: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(failure_mode, "debug", True)
+
+    try:
+        raise OSError(S3_ERROR)
+    except OSError as error:
+        report_failure(error)
 
     out = capsys.readouterr().out
-    assert "> ingesting [red]stores[/red] ..." in out
-    assert "   set aside: stores/[bold]x[/].csv: unreadable" in out
+    assert out.startswith("Traceback (most recent call last):")
+    assert f"OSError: {S3_ERROR}" in out
+    assert not (data_dir / "logs").exists()

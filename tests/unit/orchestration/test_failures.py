@@ -4,24 +4,17 @@ from __future__ import annotations
 
 import dagster as dg
 import pytest
-from dagster_dbt.errors import DagsterDbtCliRuntimeError
 
+from lakehouse.dbt import DbtBuildError
 from orchestration.failures import data_errors_are_final
 from spark_jobs.quality import TableRuleError
 
 pytestmark = pytest.mark.unit
 
-DBT_FAILURE = """The dbt CLI process with command
-
-`dbt build --select fct_sales_lines`
-
-failed with exit code `1`. Check the stdout in the Dagster compute logs for the full information about the error.
-
-Errors parsed from dbt logs:
-
-12 of 40 FAIL 3 relationships_fct_sales_lines_product_id__product_id__ref_dim_products_  [FAIL 3 in 0.04s]
-Failure in test relationships_fct_sales_lines_product_id__product_id__ref_dim_products_ (models/marts/category/fct_sales_lines.yml)
-  Got 3 results, configured to fail if != 0"""  # noqa: E501
+DBT_FAILURE = (
+    "Failure in test relationships_fct_sales_lines_product_id__product_id__ref_dim_products_ "
+    "(models/marts/category/fct_sales_lines.yml): Got 3 results, configured to fail if != 0"
+)
 
 
 def test_a_broken_table_rule_fails_for_good_with_its_first_line() -> None:
@@ -34,7 +27,7 @@ def test_a_broken_table_rule_fails_for_good_with_its_first_line() -> None:
 
 def test_a_failed_dbt_test_fails_for_good_naming_the_test() -> None:
     with pytest.raises(dg.Failure) as failure, data_errors_are_final():
-        raise DagsterDbtCliRuntimeError(description=DBT_FAILURE)
+        raise DbtBuildError(DBT_FAILURE)
 
     assert failure.value.allow_retries is False
     assert failure.value.description == (
@@ -44,5 +37,5 @@ def test_a_failed_dbt_test_fails_for_good_naming_the_test() -> None:
 
 
 def test_a_dbt_failure_while_the_warehouse_does_not_answer_is_left_to_the_retry_policy() -> None:
-    with pytest.raises(DagsterDbtCliRuntimeError), data_errors_are_final("http://127.0.0.1:9"):
-        raise DagsterDbtCliRuntimeError(description=DBT_FAILURE)
+    with pytest.raises(DbtBuildError), data_errors_are_final("http://127.0.0.1:9"):
+        raise DbtBuildError(DBT_FAILURE)
