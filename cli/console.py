@@ -88,7 +88,7 @@ def use_console_fd(fd: int) -> None:
 
 
 def configure_logging(data_dir: Path, log_to_stderr: bool = False, draw: bool = True) -> None:
-    """The platform's records to the console (when ``draw``); every record at INFO and above to the log.
+    """The platform's records (INFO and up) to the console when ``draw``; those and the libraries' warnings to the log.
 
     The log is ``data_dir/logs/lakehouse.log``, appended to by every command,
     or this process's stderr when ``log_to_stderr`` (a worker whose stderr is its log).
@@ -107,7 +107,9 @@ def configure_logging(data_dir: Path, log_to_stderr: bool = False, draw: bool = 
     for handler in list(root.handlers):
         root.removeHandler(handler)
     root.addHandler(log)
-    root.setLevel(logging.INFO)
+    root.setLevel(logging.WARNING)
+    for name in PLATFORM_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     if draw:
         attach_console(ConsoleHandler(console))
 

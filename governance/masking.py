@@ -114,13 +114,19 @@ def us_zip_code_recognizer() -> PatternRecognizer:
     )
 
 
+SPACY_LABELS_NOT_READ = [
+    "CARDINAL", "ORDINAL", "MONEY", "QUANTITY", "PERCENT", "FAC", "PRODUCT", "EVENT", "WORK_OF_ART", "LAW", "LANGUAGE",
+]  # fmt: skip
+"""spaCy's entity labels no recogniser here reads; unignored, Presidio warns once per entity found in every text."""
+
+
 def build_analyzer(model: str) -> AnalyzerEngine:
     """An analyzer with only the recognisers the policy needs, on the named spaCy pipeline."""
     nlp_engine = NlpEngineProvider(
         nlp_configuration={
             "nlp_engine_name": "spacy",
             "models": [{"lang_code": "en", "model_name": model}],
-            "ner_model_configuration": {"labels_to_ignore": ["CARDINAL", "ORDINAL", "MONEY", "QUANTITY", "PERCENT"]},
+            "ner_model_configuration": {"labels_to_ignore": SPACY_LABELS_NOT_READ},
         }
     ).create_engine()
     pipelines = nlp_engine.nlp if isinstance(nlp_engine, SpacyNlpEngine) else None

@@ -59,6 +59,10 @@ def test_run_materialises_every_asset_reporting_each_stage_and_where_to_look(
     )
     assert f"SQL:      {WAREHOUSE_URL} as analyst (read-only)" in result.stdout
     assert (data_dir / "lake" / "silver" / "transactions" / "_delta_log").is_dir()
+    (log,) = (data_dir / "logs").glob("run-*.log")
+    assert f"the run's full log (Spark, dbt, Dagster): {log}" in result.stdout
+    assert " START " not in result.stdout, "dbt's own lines belong in the run's log, not on the terminal"
+    assert " START test source_has_rows_silver_transactions_ " in log.read_text()
 
 
 def test_a_second_run_reuses_the_landing_and_writes_nothing(

@@ -8,6 +8,7 @@ import dagster as dg
 import pytest
 
 from lakehouse.audit_trail import audit_records
+from lakehouse.dbt import dbt_vars
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client
 from orchestration.definitions import build_definitions
@@ -89,7 +90,9 @@ def test_materialising_an_unchanged_week_again_writes_no_rows(
     dbt_commands = [
         entry.user_message for entry in platform_instance.all_logs(result.run_id) if "dbt build" in entry.user_message
     ]
-    assert any(f'--vars {{"from_week": {REVISITED_WEEK}, "to_week": {REVISITED_WEEK}}}' in m for m in dbt_commands)
+    window = dbt_vars(platform_settings, from_week=REVISITED_WEEK, to_week=REVISITED_WEEK)
+    assert window.startswith(f'{{"from_week": {REVISITED_WEEK}, "to_week": {REVISITED_WEEK}, "lake_uri": ')
+    assert any(f"--vars {window}" in m for m in dbt_commands)
     checks = result.get_asset_check_evaluations()
     assert checks
     assert [check.check_name for check in checks if not check.passed] == []
