@@ -5,7 +5,6 @@ import json
 from collections import defaultdict
 
 import dagster as dg
-from dagster_aws.s3.sensor import get_objects
 from pyarrow import fs
 
 from lakehouse.landing.land import week_of_path
@@ -21,11 +20,10 @@ WEEKLY_TABLES = tuple(name for name, spec in TABLES.items() if spec.weekly)
 def _s3_signatures(settings: Settings) -> dict[str, str]:
     bucket, _, prefix = settings.landing_uri.split("://", 1)[1].partition("/")
     prefix = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
-    client = settings.object_store.boto3_client()
-    return {
-        str(found["Key"]).removeprefix(prefix): str(found["ETag"])
-        for found in get_objects(bucket, prefix=prefix, client=client)
-    }
+    listing = settings.object_store.boto3_client().get_paginator("list_objects_v2")
+    pages = listing.paginate(Bucket=bucket, Prefix=prefix)
+    found = (listed for page in pages for listed in page.get("Contents", []))
+    return {str(listed["Key"]).removeprefix(prefix): str(listed["ETag"]) for listed in found}
 
 
 def _folder_signatures(settings: Settings) -> dict[str, str]:
