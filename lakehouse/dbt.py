@@ -72,7 +72,7 @@ def dbt_profiles_dir(settings: Settings) -> Path:
 
 def dbt_vars(settings: Settings, **more: object) -> str:
     """The ``--vars`` of every platform dbt command: where the lake is, plus ``more`` (such as the weeks)."""
-    return json.dumps({"lake_uri": settings.lake_uri, "lake_named_collection": settings.lake_named_collection, **more})
+    return json.dumps({**more, "lake_uri": settings.lake_uri, "lake_named_collection": settings.lake_named_collection})
 
 
 @dataclass
@@ -146,6 +146,8 @@ def run_dbt(
 ) -> DbtInvocation:
     """``dbt <arguments>`` in this process on the platform's profile and lake; ``advance(done, total)`` per node.
 
+    Vars given in ``arguments`` (``--vars '{from_week: 10}'``) are merged with the lake's.
+
     dbt's own output goes to a log under data/logs, never to the terminal.
     """
     from dbt.cli.main import dbtRunner
@@ -163,8 +165,13 @@ def run_dbt(
         "--no-use-colors-file",
         "--no-send-anonymous-usage-stats",
     ]  # fmt: skip
-    if "--vars" not in arguments:
-        flags += ["--vars", dbt_vars(settings)]
+    words = list(arguments)
+    given: dict[str, Any] = {}
+    if "--vars" in words:
+        at = words.index("--vars")
+        given = yaml.safe_load(words[at + 1]) or {}
+        del words[at : at + 2]
+    flags += ["--vars", dbt_vars(settings, **given)]
     finished = 0
     total = 0
 
@@ -176,7 +183,7 @@ def run_dbt(
             finished += 1
             advance(finished, max(total, finished))
 
-    outcome = dbtRunner(callbacks=[on_event]).invoke([*arguments, *flags])
+    outcome = dbtRunner(callbacks=[on_event]).invoke([*words, *flags])
     results = [
         DbtResult(
             kind=str(result.node.resource_type), name=result.node.name, path=result.node.original_file_path,
