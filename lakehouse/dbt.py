@@ -138,6 +138,19 @@ class DbtInvocation:
             raise DbtBuildError(f"dbt {self.command} failed: {reason} (full log: {self.log})")
 
 
+def _forget_databases_seen() -> None:
+    """Make dbt-clickhouse check again that the profile's database exists.
+
+    It remembers, per process and by name only, each database it has ensured;
+    one process that runs dbt on a second warehouse (a test session, a command
+    pointed at another server) would otherwise skip creating ``marts`` there.
+    """
+    from dbt.adapters.clickhouse import dbclient
+
+    with dbclient._database_lock:
+        dbclient._ensured_databases.clear()
+
+
 def run_dbt(
     settings: Settings,
     *arguments: str,
@@ -183,6 +196,7 @@ def run_dbt(
             finished += 1
             advance(finished, max(total, finished))
 
+    _forget_databases_seen()
     outcome = dbtRunner(callbacks=[on_event]).invoke([*words, *flags])
     results = [
         DbtResult(
