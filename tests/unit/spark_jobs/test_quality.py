@@ -1,0 +1,46 @@
+"""The quality gate on small batches: a table's suite from its declaration, and its verdict kept as JSON."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from spark_jobs.quality import run_gate, suite_expectations
+from spark_jobs.tables import TABLES
+
+pytestmark = pytest.mark.unit
+
+
+def test_a_suite_holds_keys_present_and_unique_and_the_declared_ranges() -> None:
+    stores = suite_expectations(TABLES["stores"])
+    transactions = suite_expectations(TABLES["transactions"])
+
+    assert [(e.expectation_type, e.configuration.kwargs.get("column")) for e in stores] == [
+        ("expect_column_values_to_not_be_null", "store_id"),
+        ("expect_column_values_to_be_unique", "store_id"),
+    ]
+    compound = [e for e in transactions if e.expectation_type == "expect_compound_columns_to_be_unique"]
+    assert [e.configuration.kwargs["column_list"] for e in compound] == [["household_id", "basket_id", "product_id"]]
+    between = [e.configuration.kwargs for e in transactions if e.expectation_type.endswith("_to_be_between")]
+    ranges = {kwargs["column"]: (kwargs.get("min_value"), kwargs.get("max_value")) for kwargs in between}
+    assert ranges == {"quantity": (0, None), "sales_value": (0, None), "week": (1, 53)}
+
+
+def test_a_batch_with_a_repeated_key_fails_its_gate_naming_the_rule_and_the_verdict_is_kept(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    columns = "store_id string, retailer_id string, retailer_name string, country string"
+    clean = spark.createDataFrame([("1", "r1", "One", "GB"), ("2", "r1", "One", "GB")], columns)
+    repeated = spark.createDataFrame([("1", "r1", "One", "GB"), ("1", "r2", "Two", "GB")], columns)
+
+    passed = run_gate(tmp_path, TABLES["stores"], clean, run_name="clean")
+    failed = run_gate(tmp_path, TABLES["stores"], repeated, run_name="repeated")
+
+    assert passed.success and passed.failed_rules == ()
+    assert not failed.success
+    assert [rule.split(" ", 1)[0] for rule in failed.failed_rules] == ["expect_column_values_to_be_unique"]
+    assert "'column': 'store_id'" in failed.failed_rules[0]
+    kept = list((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
+    assert len(kept) == 2, kept
