@@ -119,8 +119,3 @@ def attach_console(handler: ConsoleHandler) -> None:
     for name in PLATFORM_LOGGERS:
         logging.getLogger(name).addHandler(handler)
     logging.getLogger(PROGRESS_LOGGER).setLevel(logging.DEBUG)
-
-
-def detach_console(handler: ConsoleHandler) -> None:
-    for name in PLATFORM_LOGGERS:
-        logging.getLogger(name).removeHandler(handler)

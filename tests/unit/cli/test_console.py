@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import pytest
 from rich.console import Console
 
-from cli.console import ConsoleHandler, attach_console, detach_console
+from cli.console import PLATFORM_LOGGERS, ConsoleHandler, attach_console
 from lakehouse.progress import stage, track
 
 pytestmark = pytest.mark.unit
@@ -21,7 +21,8 @@ def terminal() -> Iterator[io.StringIO]:
     handler = ConsoleHandler(Console(file=screen, highlight=False, soft_wrap=True))
     attach_console(handler)
     yield screen
-    detach_console(handler)
+    for name in PLATFORM_LOGGERS:
+        logging.getLogger(name).removeHandler(handler)
 
 
 def test_a_stage_shows_its_start_then_its_counts_and_notes(terminal: io.StringIO) -> None:
