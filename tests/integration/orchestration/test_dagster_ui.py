@@ -51,6 +51,7 @@ class Up:
     ui: str
     webserver: DagsterWebserver
     schedule_due: datetime
+    environment: dict[str, str]
 
 
 def _schedule_minute() -> datetime:
@@ -78,7 +79,7 @@ def lakehouse_up(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    up = Up(process, f"http://127.0.0.1:{ui_port}", DagsterWebserver(ui_port, platform_instance), due)
+    up = Up(process, f"http://127.0.0.1:{ui_port}", DagsterWebserver(ui_port, platform_instance), due, environment)
     deadline = time.monotonic() + 240
     while not up.webserver.location_loaded():
         assert process.poll() is None and time.monotonic() < deadline, "the Dagster UI never loaded the code location"
@@ -231,6 +232,27 @@ def test_the_global_lineage_lists_every_domain(lakehouse_up: Up) -> None:
     for group in ("landing", "bronze", "silver", "warehouse", "staging", "intermediate", "category", "promotions",
                   "loyalty", "exports"):  # fmt: skip
         assert f"\n{group}\n" in groups, group
+
+
+def test_a_second_lakehouse_up_on_the_same_data_folder_stops_at_once_naming_the_first(
+    lakehouse_up: Up, platform_settings: Settings
+) -> None:
+    started = time.monotonic()
+    second = subprocess.run(
+        [LAKEHOUSE, "up", "--port", str(free_port())],
+        env=lakehouse_up.environment,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert second.returncode == 1
+    [line, *_] = second.stdout.strip().splitlines()
+    data_dir = platform_settings.data_dir
+    assert f"lakehouse up on {data_dir} is already running as process {lakehouse_up.process.pid}" in line
+    assert time.monotonic() - started < 30
+    assert answers(f"{lakehouse_up.ui}/server_info")
 
 
 def test_ctrl_c_stops_dagster_and_leaves_the_warehouse_it_did_not_start(
