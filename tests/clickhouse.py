@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -42,6 +43,23 @@ def connect(warehouse: WarehouseProcess, user: str = "", password: str | None = 
         password=admin_password(warehouse) if password is None else password,
         **options,
     )
+
+
+def queries_running(warehouse: WarehouseProcess, text: str) -> int:
+    """How many queries containing ``text`` the admin sees running."""
+    answer = connect(warehouse).command(
+        f"SELECT count() FROM system.processes WHERE query LIKE '%{text}%' AND query NOT LIKE '%system.processes%'"
+    )
+    assert isinstance(answer, int)
+    return answer
+
+
+def wait_until_running(warehouse: WarehouseProcess, text: str, timeout_s: float = 20) -> None:
+    """Return once a query containing ``text`` is running (the readiness signal a slow-query test waits for)."""
+    deadline = time.monotonic() + timeout_s
+    while not queries_running(warehouse, text):
+        assert time.monotonic() < deadline, f"no query containing {text!r} started within {timeout_s} s"
+        time.sleep(0.05)
 
 
 def _names_a_user(path: str, arguments: tuple[str, ...]) -> bool:

@@ -22,7 +22,16 @@ import pytest
 from lakehouse.privacy import tokenisation_key
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
-from tests.clickhouse import ANALYST, admin_password, connect, curl, split_response, warehouse_on_free_port
+from tests.clickhouse import (
+    ANALYST,
+    admin_password,
+    connect,
+    curl,
+    queries_running,
+    split_response,
+    wait_until_running,
+    warehouse_on_free_port,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -55,15 +64,6 @@ def _post(
     warehouse: WarehouseProcess, sql: str, user: str = "admin", timeout_s: float = 60, **params: str
 ) -> httpx.Response:
     return httpx.post(warehouse.url, params=params, content=sql.encode(), auth=_as(warehouse, user), timeout=timeout_s)
-
-
-def _running(warehouse: WarehouseProcess, text: str) -> int:
-    """How many queries containing ``text`` the admin sees running."""
-    answer = connect(warehouse).command(
-        f"SELECT count() FROM system.processes WHERE query LIKE '%{text}%' AND query NOT LIKE '%system.processes%'"
-    )
-    assert isinstance(answer, int)
-    return answer
 
 
 def _host_secrets(settings: Settings) -> list[Path]:
@@ -219,7 +219,7 @@ def test_a_runaway_analyst_query_meets_its_limit_and_harms_no_one(limited_wareho
     assert elapsed < LIMIT_S + 10
     assert (admins.status_code, admins.text) == (200, f"{sum(range(100_000_000))}\n")
     assert pinged.text == "Ok.\n"
-    assert _running(limited_warehouse, "numbers(1000000000000)") == 0
+    assert queries_running(limited_warehouse, "numbers(1000000000000)") == 0
 
 
 def test_a_query_whose_client_hangs_up_stops_within_a_second(warehouse: WarehouseProcess) -> None:
@@ -228,9 +228,11 @@ def test_a_query_whose_client_hangs_up_stops_within_a_second(warehouse: Warehous
         _post(
             warehouse, f"SELECT '{marker}', count() FROM numbers(100000000000) WHERE sleepEachRow(0) = 0", timeout_s=2
         )
-    time.sleep(1)
+    deadline = time.monotonic() + 1
+    while queries_running(warehouse, marker) and time.monotonic() < deadline:
+        time.sleep(0.05)
 
-    assert _running(warehouse, marker) == 0
+    assert queries_running(warehouse, marker) == 0
 
 
 def test_the_analyst_sees_and_kills_only_its_own_queries(warehouse: WarehouseProcess) -> None:
@@ -238,12 +240,10 @@ def test_the_analyst_sees_and_kills_only_its_own_queries(warehouse: WarehousePro
     slow = SLOW_ADMIN_QUERY.replace("SELECT count()", f"SELECT '{marker}', count()")
     with ThreadPoolExecutor(max_workers=1) as pool:
         pool.submit(_post, warehouse, slow, "admin", 120, query_id=marker)
-        deadline = time.monotonic() + 20
-        while _running(warehouse, marker) == 0 and time.monotonic() < deadline:
-            time.sleep(0.1)
+        wait_until_running(warehouse, marker)
         seen = _post(warehouse, "SELECT count() FROM system.processes WHERE query LIKE '%admins_own%'", "analyst")
         killed = _post(warehouse, "KILL QUERY WHERE 1 SYNC", "analyst")
-        still_running = _running(warehouse, marker)
+        still_running = queries_running(warehouse, marker)
         connect(warehouse).command(f"KILL QUERY WHERE query LIKE '%{marker}%' AND query NOT LIKE '%KILL%' SYNC")
 
     assert (seen.status_code, seen.text) == (200, "1\n")  # only the analyst's own query, the one asking
@@ -255,7 +255,7 @@ def test_the_query_log_shows_each_user_its_own_queries(warehouse: WarehouseProce
     marker = f"logged_{uuid.uuid4().hex[:8]}"
     _post(warehouse, f"SELECT '{marker}_admin'")
     _post(warehouse, f"SELECT '{marker}_analyst'", "analyst")
-    time.sleep(1.5)  # the query log is flushed every second
+    connect(warehouse).command("SYSTEM FLUSH LOGS")
     sql = (
         "SELECT JSONExtractString(log_comment, 'user'), query FROM system.query_log "
         f"WHERE query LIKE '%{marker}%' AND query NOT LIKE '%query_log%' AND type = 'QueryFinish' "

@@ -11,7 +11,7 @@ from urllib.parse import quote, urlsplit
 import pytest
 
 from lakehouse.warehouse import WarehouseProcess
-from tests.clickhouse import admin_password, connect, curl, split_response
+from tests.clickhouse import admin_password, connect, curl, split_response, wait_until_running
 
 pytestmark = pytest.mark.integration
 
@@ -50,7 +50,7 @@ def test_ping_answers_at_once_while_a_slow_query_runs(warehouse: WarehouseProces
         slow = pool.submit(
             connect(warehouse).query, "SELECT sleepEachRow(0.5) FROM numbers(6) SETTINGS max_block_size = 1"
         )
-        time.sleep(0.5)
+        wait_until_running(warehouse, "sleepEachRow(0.5) FROM numbers(6)")
         latencies = []
         while not slow.done():
             started = time.perf_counter()
@@ -97,7 +97,7 @@ def test_a_second_query_with_a_running_query_id_is_refused(warehouse: WarehouseP
             "--data-binary",
             "SELECT sleepEachRow(0.5) FROM numbers(4) SETTINGS max_block_size = 1",
         )
-        time.sleep(0.5)
+        wait_until_running(warehouse, "sleepEachRow(0.5) FROM numbers(4)")
         status, headers, body = split_response(curl(warehouse, f"/?query_id=busy-id&query={quote('SELECT 1')}").stdout)
         assert split_response(slow.result().stdout)[0] == 200
 
