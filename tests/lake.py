@@ -29,3 +29,15 @@ def late_transactions_file(settings: Settings, week: int) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(landed.slice(0, 5), buffer)
     return buffer.getvalue()
+
+
+def copy_s3_prefix(settings: Settings, bucket: str, source: str, target: str) -> int:
+    """Copy every object under ``source`` to ``target`` in ``bucket`` on the server (no bytes through the test)."""
+    client = settings.object_store.boto3_client()
+    copied = 0
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=source):
+        for item in page.get("Contents", []):
+            key = target + item["Key"].removeprefix(source)
+            client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": item["Key"]})
+            copied += 1
+    return copied

@@ -1,4 +1,7 @@
-"""Right to erasure on a lake and landing zone in S3 (MinIO), with marts read over S3: only the URIs differ."""
+"""Right to erasure on a lake and landing zone in S3 (MinIO), with marts read over S3: only the URIs differ.
+
+The test erases from a server-side copy of the session's MinIO sample (landing and lake), not the sample itself.
+"""
 
 from __future__ import annotations
 
@@ -9,22 +12,26 @@ from governance.erasure import ErasureRequest
 from lakehouse.audit_trail import audit_records
 from lakehouse.dbt import build_marts
 from lakehouse.erasure import delta_locations, erase_households, find_remains
-from lakehouse.ingest import ingest_all
+from lakehouse.ingest import IngestSummary
 from lakehouse.landing.erase import household_feeds, landing_files_holding
-from lakehouse.landing.land import land_sources
+from lakehouse.landing.land import LandingManifest
 from lakehouse.landing.storage import landing_store
 from lakehouse.settings import Settings
 from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import household_condition, versions_holding
 from tests.clickhouse import warehouse_on_free_port
-from tests.conftest import LAKE_BUCKET, MINIO_HOUSEHOLDS
+from tests.conftest import LAKE_BUCKET
 from tests.integration.governance.conftest import lake_rows_by_household, warehouse_rows_by_household, without
+from tests.lake import copy_s3_prefix
 
 pytestmark = pytest.mark.integration
 
 
 def test_an_erased_household_is_gone_from_the_s3_lake_its_history_the_marts_and_the_landing_files(
-    spark: SparkSession, s3_settings: Settings, tmp_path_factory: pytest.TempPathFactory
+    spark: SparkSession,
+    s3_settings: Settings,
+    ingested_minio: tuple[LandingManifest, IngestSummary],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> None:
     data_dir = tmp_path_factory.mktemp("erasure-s3")
     settings = s3_settings.model_copy(
@@ -34,8 +41,8 @@ def test_an_erased_household_is_gone_from_the_s3_lake_its_history_the_marts_and_
             "landing_uri": f"s3://{LAKE_BUCKET}/erasure/landing",
         }
     )
-    land_sources(settings, households=MINIO_HOUSEHOLDS)
-    ingest_all(spark, settings)
+    for zone in ("landing", "lake"):
+        assert copy_s3_prefix(settings, LAKE_BUCKET, f"{zone}/", f"erasure/{zone}/") > 0
     households = sorted(
         int(row["household_id"])
         for row in spark.read.format("delta").load(f"{settings.lake_uri}/silver/customers").collect()
