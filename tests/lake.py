@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import shutil
+from pathlib import Path
 
 import pyarrow.parquet as pq
 from delta.tables import DeltaTable
@@ -41,3 +43,15 @@ def copy_s3_prefix(settings: Settings, bucket: str, source: str, target: str) ->
             client.copy_object(Bucket=bucket, Key=key, CopySource={"Bucket": bucket, "Key": item["Key"]})
             copied += 1
     return copied
+
+
+def copy_local_sample(source: Settings, target: Settings) -> None:
+    """A private copy of a local sample's landing, lake and tokenisation key, for a test that changes them.
+
+    Delta logs name their files relative to the table, so the copied tables are whole tables.
+    Variant lakes other tests put beside silver are left out.
+    """
+    shutil.copytree(source.landing_uri, target.landing_uri)
+    shutil.copytree(source.lake_uri, target.lake_uri, symlinks=True, ignore=shutil.ignore_patterns("_variant_lakes"))
+    Path(target.tokenisation_key_file).parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source.tokenisation_key_file, target.tokenisation_key_file)

@@ -1,4 +1,7 @@
-"""A lake of its own for the compliance tests: erasure rewrites landing, lake and marts, so it must not share them."""
+"""A lake of its own for the compliance tests: erasure rewrites landing, lake and marts, so it must not share them.
+
+It is a copy of the session's ingested sample (landing, lake, key), with marts built in a warehouse of its own.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +13,13 @@ from pyspark.sql import SparkSession
 
 from lakehouse.dbt import build_marts
 from lakehouse.erasure import delta_locations
-from lakehouse.ingest import ingest_all
-from lakehouse.landing.land import land_sources
+from lakehouse.ingest import IngestSummary
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client
 from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import household_key
 from tests.clickhouse import warehouse_on_free_port
-
-COMPLIANCE_HOUSEHOLDS = 6
+from tests.lake import copy_local_sample
 
 
 @dataclass(frozen=True)
@@ -28,14 +29,18 @@ class CompliancePlatform:
 
 
 @pytest.fixture(scope="session")
-def compliance_platform(spark: SparkSession, tmp_path_factory: pytest.TempPathFactory) -> Iterator[CompliancePlatform]:
-    """Landing, lake and marts for a few households, with a warehouse of their own."""
+def compliance_platform(
+    spark: SparkSession,
+    local_settings: Settings,
+    ingested_local: IngestSummary,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[CompliancePlatform]:
+    """Landing, lake and marts of the sample's households, with a warehouse of their own."""
     data_dir = tmp_path_factory.mktemp("compliance")
     base = Settings(data_dir=data_dir, tokenisation_key_file=data_dir / "secrets" / "tokenisation.key")
+    copy_local_sample(local_settings, base)
     with warehouse_on_free_port(base, data_dir / "warehouse") as warehouse:
         settings = warehouse.settings
-        land_sources(settings, households=COMPLIANCE_HOUSEHOLDS)
-        assert not ingest_all(spark, settings).failed
         build_marts(settings)
         households = sorted(
             int(row["household_id"])
