@@ -1,4 +1,8 @@
-"""``lakehouse run`` killed outright (SIGKILL) while dbt builds: nothing it started runs on, and its run is failed."""
+"""``lakehouse run`` killed outright (SIGKILL) while dbt builds: nothing it started runs on, and its run is failed.
+
+Each run starts from a copy of the session's landed and ingested sample, so it
+reaches ``dbt build`` without landing or ingesting anything again.
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,22 @@ import dagster as dg
 import psutil
 import pytest
 
+from lakehouse.ingest import IngestSummary
 from lakehouse.processes import free_port
+from lakehouse.settings import Settings
+from tests.conftest import SAMPLE_HOUSEHOLDS
+from tests.lake import copy_local_sample
 
 pytestmark = pytest.mark.e2e
 
 LAKEHOUSE = str(Path(sys.executable).with_name("lakehouse"))
 
 
-def _lakehouse_environment(data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "LAKEHOUSE_DATA_DIR": str(data_dir), "CLICKHOUSE_URL": f"http://127.0.0.1:{free_port()}"}
+def _ingested_copy(local_settings: Settings, data_dir: Path) -> dict[str, str]:
+    """The environment of a ``lakehouse run`` on a copy of the ingested sample, with a warehouse of its own."""
+    settings = Settings(data_dir=data_dir, tokenisation_key_file=data_dir / "secrets" / "tokenisation.key")
+    copy_local_sample(local_settings, settings)
+    return {**os.environ, **settings.as_environment(), "CLICKHOUSE_URL": f"http://127.0.0.1:{free_port()}"}
 
 
 def _dbt_build_under(pid: int, timeout_s: float) -> psutil.Process:
@@ -57,13 +68,17 @@ def _audit_blocks(audit_output: str) -> list[str]:
     ],
 )
 def test_a_run_killed_during_dbt_leaves_nothing_running_and_its_run_failed_with_an_audit_record(
-    tmp_path: Path, killed: str, recorded_reason: str
+    tmp_path: Path, local_settings: Settings, ingested_local: IngestSummary, killed: str, recorded_reason: str
 ) -> None:
-    environment = _lakehouse_environment(tmp_path)
+    data_dir = tmp_path / "data"
+    environment = _ingested_copy(local_settings, data_dir)
     output = tmp_path / "run.out"
     with output.open("w") as sink:
         command = subprocess.Popen(
-            [LAKEHOUSE, "run", "--households", "4"], stdout=sink, stderr=subprocess.STDOUT, env=environment
+            [LAKEHOUSE, "run", "--households", str(SAMPLE_HOUSEHOLDS)],
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+            env=environment,
         )
     try:
         dbt = _dbt_build_under(command.pid, timeout_s=900)
@@ -78,7 +93,7 @@ def test_a_run_killed_during_dbt_leaves_nothing_running_and_its_run_failed_with_
         assert still_running == [], output.read_text()
     finally:
         subprocess.run([LAKEHOUSE, "warehouse", "stop"], env=environment, capture_output=True, check=False)
-    with dg.DagsterInstance.from_config(str(tmp_path / "dagster")) as instance:
+    with dg.DagsterInstance.from_config(str(data_dir / "dagster")) as instance:
         (run,) = instance.get_runs(filters=dg.RunsFilter(tags={"lakehouse/command": "run"}))
     assert run.status == dg.DagsterRunStatus.FAILURE
     assert f"error {recorded_reason}; nothing it started is left running" in output.read_text()
