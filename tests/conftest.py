@@ -14,6 +14,7 @@ from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
 from spark_jobs.session import build_spark_session
 from tests.clickhouse import warehouse_on_free_port
+from tests.long_outage import LONG_OUTAGE_TEST, OUTAGE_BUCKET, LongOutage
 
 SAMPLE_HOUSEHOLDS = 12
 MINIO_HOUSEHOLDS = 3
@@ -53,6 +54,26 @@ def s3_settings(local_settings: Settings, minio: MinioServer) -> Settings:
             "s3_secret_key": local_settings.minio_password,
         }
     )
+
+
+@pytest.fixture(scope="session")
+def long_outage(
+    local_settings: Settings, sample_landing: LandingManifest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LongOutage]:
+    """The 4-minute outage scenario, started on a MinIO of its own; its test waits for the outcome."""
+    with MinioServer.from_settings(local_settings, tmp_path_factory.mktemp("outage-minio")) as server:
+        server.create_bucket(OUTAGE_BUCKET)
+        outage = LongOutage(server, local_settings, tmp_path_factory.mktemp("long-outage"))
+        outage.start()
+        yield outage
+        outage.wait()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _long_outage_in_the_background(request: pytest.FixtureRequest) -> None:
+    """Start the 4-minute outage at the session's first test when its test is selected: its idle minutes overlap."""
+    if any(item.name == LONG_OUTAGE_TEST for item in request.session.items):
+        request.getfixturevalue("long_outage")
 
 
 @pytest.fixture(scope="session")
