@@ -8,13 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from governance.generalise import age_band, postcode_district
-from governance.masking import TextMasker
 from governance.policy import ColumnRule, GeneralisationRule, Policy, Treatment
 from governance.tokenise import Tokeniser
+
+if TYPE_CHECKING:
+    from governance.masking import TextMasker
 
 
 def _as_date(value: object) -> date | None:

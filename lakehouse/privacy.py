@@ -1,11 +1,20 @@
-"""The settings-facing side of governance: the tokenisation key and the masker for this deployment."""
+"""The settings-facing side of governance: the tokenisation key and the masker for this deployment.
+
+Presidio (and spaCy under it) is imported when a masker is built, not with this
+module: it takes seconds, and every process that loads the Dagster code
+location or runs a command imports this module for the key.
+"""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from governance.keys import resolve_tokenisation_key
-from governance.masking import TextMasker, text_masker
 from governance.tokenise import Tokeniser
 from lakehouse.settings import Settings
+
+if TYPE_CHECKING:
+    from governance.masking import TextMasker
 
 
 def tokenisation_key(settings: Settings) -> bytes:
@@ -18,4 +27,6 @@ def tokenisation_key(settings: Settings) -> bytes:
 
 
 def deployment_masker(settings: Settings) -> TextMasker:
+    from governance.masking import text_masker
+
     return text_masker(settings.presidio_model, Tokeniser(tokenisation_key(settings)))

@@ -14,7 +14,6 @@ from pyspark.sql import DataFrame
 from pyspark.sql.types import StringType, StructField, StructType
 
 from governance.apply import PolicyApplier
-from governance.masking import text_masker
 from governance.policy import ColumnRule, Policy, Treatment
 from governance.tokenise import Tokeniser
 
@@ -54,6 +53,8 @@ def apply_policy(
     masking = Treatment.MASK in treated
 
     def treat_batches(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        from governance.masking import text_masker  # in the Python worker: Presidio loads where it masks
+
         tokeniser = Tokeniser(key)
         masker = text_masker(presidio_model, tokeniser) if masking else None
         applier = PolicyApplier(policy, table, tokeniser, masker, rules)

@@ -32,3 +32,13 @@ def test_a_run_workers_import_completes_in_a_process_without_a_main_file(module:
     done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
 
     assert (done.returncode, done.stdout.strip()) == (0, f"imported {module}"), done.stderr[-2000:]
+
+
+def test_the_code_location_loads_without_presidio_spacy_or_great_expectations() -> None:
+    """Each of them takes seconds to import, and every run worker and code server loads the code location."""
+    heavy = ("presidio_analyzer", "spacy", "great_expectations")
+    probe = f"import sys, orchestration.definitions; print([m for m in {heavy!r} if m in sys.modules])"
+
+    done = subprocess.run([sys.executable, "-c", probe], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
+
+    assert (done.returncode, done.stdout.strip()) == (0, "[]"), done.stderr[-2000:]
