@@ -28,7 +28,7 @@ from lakehouse.settings import Settings
 from spark_jobs.delta_io import table_exists
 from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
 from spark_jobs.landing_files import LandingFile
-from spark_jobs.quality import GateResult, run_gate
+from spark_jobs.quality import GateResult, keep_verdict, kept_verdict, run_gate
 from spark_jobs.tables import TABLES, TableSpec
 
 logger = logging.getLogger(__name__)
@@ -224,16 +224,31 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
 def validate_silver(
     spark: SparkSession, settings: Settings, name: str, weeks: range | None = None
 ) -> GateResult | None:
-    """Run the table's GX suite on silver as it stands (the rows of ``weeks`` when given); None before silver exists."""
+    """The table's GX suite on silver as it stands (the rows of ``weeks`` when given); None before silver exists.
+
+    A verdict is kept with the snapshot it judged (the table's id and Delta
+    version, and the weeks): while silver has not changed, the kept verdict
+    is the answer and the suite does not run again.
+    """
     spec = TABLES[name]
-    path = lake_layout(settings).silver(name)
+    layout = lake_layout(settings)
+    path = layout.silver(name)
     if not table_exists(spark, path):
         return None
-    rows = spark.read.format("delta").load(path)
+    table = DeltaTable.forPath(spark, path)
+    detail, last = table.detail().first(), table.history(1).first()
+    assert detail is not None and last is not None, f"{path} has no commit"
+    version = int(last["version"])
+    snapshot = f"{detail['id']}@{version}:" + (f"weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else "all")
+    if (kept := kept_verdict(layout.quality_dir, spec, snapshot)) is not None:
+        return kept
+    rows = spark.read.format("delta").option("versionAsOf", version).load(path)
     if weeks is not None:
         rows = rows.where(col("week").between(weeks.start, weeks.stop - 1))
     run_name = f"{name}-silver-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-    return run_gate(lake_layout(settings).quality_dir, spec, rows, run_name=run_name)
+    gate = run_gate(layout.quality_dir, spec, rows, run_name=run_name)
+    keep_verdict(layout.quality_dir, spec, snapshot, gate)
+    return gate
 
 
 def silver_verdict(

@@ -13,8 +13,11 @@ location (the webserver's code server, the daemon) imports this module.
 
 from __future__ import annotations
 
+import hashlib
+import inspect
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -55,6 +58,40 @@ def suite_expectations(spec: TableSpec) -> list[Expectation]:
     for column, (low, high) in spec.ranges.items():
         expectations.append(gxe.ExpectColumnValuesToBeBetween(column=column, min_value=low, max_value=high))
     return expectations
+
+
+def suite_fingerprint(spec: TableSpec) -> str:
+    """What the table's suite is made of: its declared keys and ranges, and the code that makes them expectations."""
+    made_of = [inspect.getsource(suite_expectations), list(spec.keys), sorted(spec.ranges.items())]
+    return hashlib.sha256(json.dumps(made_of).encode()).hexdigest()[:16]
+
+
+def _verdict_file(project_dir: Path, spec: TableSpec) -> Path:
+    return project_dir / "verdicts" / f"{spec.name}.json"
+
+
+def kept_verdict(project_dir: Path, spec: TableSpec, snapshot: str) -> GateResult | None:
+    """The suite's last verdict on silver if it was given on ``snapshot`` (a table id, Delta version and scope).
+
+    The same snapshot holds the same rows, so the same suite gives the same
+    verdict: a run with nothing new does not validate again.
+    """
+    kept = _verdict_file(project_dir, spec)
+    if not kept.exists():
+        return None
+    record = json.loads(kept.read_text())
+    if (record["snapshot"], record["suite"]) != (snapshot, suite_fingerprint(spec)):
+        return None
+    return GateResult(record["success"], tuple(record["failed_rules"]), record["result_id"])
+
+
+def keep_verdict(project_dir: Path, spec: TableSpec, snapshot: str, gate: GateResult) -> None:
+    kept = _verdict_file(project_dir, spec)
+    kept.parent.mkdir(parents=True, exist_ok=True)
+    record = {"snapshot": snapshot, "suite": suite_fingerprint(spec), **asdict(gate)}
+    written = kept.with_suffix(".tmp")
+    written.write_text(json.dumps(record))
+    written.replace(kept)
 
 
 @lru_cache(maxsize=4)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
 
-from spark_jobs.quality import run_gate, suite_expectations
+from spark_jobs.quality import GateResult, keep_verdict, kept_verdict, run_gate, suite_expectations
 from spark_jobs.tables import TABLES
 
 pytestmark = pytest.mark.unit
@@ -44,3 +45,16 @@ def test_a_batch_with_a_repeated_key_fails_its_gate_naming_the_rule_and_the_verd
     assert "'column': 'store_id'" in failed.failed_rules[0]
     kept = list((tmp_path / "gx" / "uncommitted" / "validations").rglob("*.json"))
     assert len(kept) == 2, kept
+
+
+def test_a_kept_verdict_answers_for_the_same_snapshot_and_suite_only(tmp_path: Path) -> None:
+    stores = TABLES["stores"]
+    verdict = GateResult(False, ("expect_column_values_to_be_unique {'column': 'store_id'}",), "result-1")
+    keep_verdict(tmp_path, stores, "table-a@7:all", verdict)
+
+    assert kept_verdict(tmp_path, stores, "table-a@7:all") == verdict
+    assert kept_verdict(tmp_path, stores, "table-a@8:all") is None
+    assert kept_verdict(tmp_path, stores, "table-a@7:weeks 3-3") is None
+    assert kept_verdict(tmp_path, stores, "table-b@7:all") is None
+    assert kept_verdict(tmp_path, replace(stores, ranges={"store_id": (1, None)}), "table-a@7:all") is None
+    assert kept_verdict(tmp_path, TABLES["products"], "table-a@7:all") is None
