@@ -8,7 +8,7 @@ import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
-from lakehouse.ingest import IngestSummary, ingest_all, lake_layout
+from lakehouse.ingest import IngestSummary, ingest_all, lake_layout, validate_silver
 from lakehouse.landing.land import LandingManifest
 from lakehouse.settings import Settings
 from spark_jobs.quality import build_data_docs
@@ -120,6 +120,21 @@ def test_quality_results_are_kept_as_json_and_render_as_data_docs(
     assert len(results) >= len(TABLES)
     assert index.exists()
     assert "transactions_silver" in index.read_text()
+
+
+def test_unchanged_silver_is_validated_once_and_then_answered_from_the_kept_verdict(
+    spark: SparkSession, local_settings: Settings, ingested_local: IngestSummary
+) -> None:
+    def validation_results() -> int:
+        return len(list((local_settings.data_dir / "quality").rglob("validations/**/*.json")))
+
+    first = validate_silver(spark, local_settings, "stores")
+    results_after_first = validation_results()
+    again = validate_silver(spark, local_settings, "stores", None)
+
+    assert first is not None and first.success
+    assert again == first
+    assert validation_results() == results_after_first
 
 
 def test_compaction_and_vacuum_keep_the_table_and_its_recent_history(
