@@ -10,13 +10,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import NamedTuple
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 from delta.tables import DeltaTable
 from pyarrow import fs
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.functions import max as spark_max
+from pyspark.sql.pandas.types import from_arrow_schema
 
 from governance.erasure import erased_households
 from governance.policy import default_policy
@@ -58,19 +61,36 @@ def spark_uri(store: LandingStore, relative: str) -> str:
     return HADOOP_GLOB.sub(r"\\\1", uri)
 
 
-def _declared_columns(spec: TableSpec, head: bytes) -> tuple[tuple[str, ...] | None, str | None]:
+class Declared(NamedTuple):
+    """What a file declares before a row is read: its columns, why it cannot be read, its Parquet schema."""
+
+    columns: tuple[str, ...] | None = None
+    unreadable: str | None = None
+    parquet_schema: str | None = None
+
+
+def _parquet_schema(schema: pa.Schema) -> str | None:
+    """The footer's schema as Spark reads it (JSON), or None for a type Spark's Arrow mapping does not cover."""
+    try:
+        return from_arrow_schema(schema).json()
+    except (TypeError, NotImplementedError):
+        return None
+
+
+def _declared(spec: TableSpec, head: bytes) -> Declared:
     """The columns a file declares (Parquet footer, CSV header) or why it cannot be read."""
     if not head:
-        return None, "empty file"
+        return Declared(unreadable="empty file")
     if spec.landing_format == "parquet":
         try:
-            return tuple(pq.read_schema(io.BytesIO(head)).names), None
+            schema = pq.read_schema(io.BytesIO(head))
         except Exception as error:  # noqa: BLE001 - pyarrow raises several types for a damaged footer
-            return None, f"unreadable Parquet: {error}"
+            return Declared(unreadable=f"unreadable Parquet: {error}")
+        return Declared(tuple(schema.names), parquet_schema=_parquet_schema(schema))
     if spec.landing_format == "csv":
         header = io.StringIO(head[:HEADER_BYTES].decode("utf-8-sig", errors="replace"), newline="")
-        return tuple(next(csv.reader(header), [])), None
-    return None, None
+        return Declared(tuple(next(csv.reader(header), [])))
+    return Declared()
 
 
 def files_under(store: LandingStore, table: str) -> Iterator[str]:
@@ -94,7 +114,7 @@ def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = No
         with store.filesystem.open_input_stream(store.path(relative)) as source:
             content = b"".join(iter(lambda: source.read(READ_CHUNK), b""))
         digest.update(content)
-        columns, unreadable = _declared_columns(spec, content)
+        columns, unreadable, parquet_schema = _declared(spec, content)
         if spec.landing_format == "csv" and HADOOP_GLOB.search(relative):
             unreadable = (
                 "file name: holds a glob character ([ ] { } * ? \\), which Spark's RFC 4180 CSV reader cannot "
@@ -102,7 +122,7 @@ def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = No
             )
         found.append(
             LandingFile(spec.name, relative, spark_uri(store, relative), digest.hexdigest(), len(content), columns,
-                        unreadable)
+                        unreadable, parquet_schema)
         )  # fmt: skip
     return found
 

@@ -17,6 +17,8 @@ class LandingFile:
     columns: tuple[str, ...] | None = None
     unreadable: str | None = None
     """Why the file cannot be read (truncated Parquet, say); its contents then go nowhere but the report."""
+    parquet_schema: str | None = None
+    """A Parquet file's Spark schema (JSON) from its footer: files with the same one are read in one pass."""
 
     @property
     def identity(self) -> tuple[str, str]:

@@ -1,14 +1,22 @@
-"""Bronze reads a landing file as its format defines it, every value a string, and unites files by column name."""
+"""Bronze reads a landing file as its format defines it, every value a string, and unites files by column name.
+
+Files of one layout are read in one pass and each row keeps its own file, whatever the file is named.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import Row, SparkSession
 from pyspark.testing import assertDataFrameEqual
 
+from lakehouse.ingest import landing_files
+from lakehouse.landing.storage import landing_store
+from lakehouse.settings import Settings
 from spark_jobs.bronze import CORRUPT_RECORD, bronze_batch, read_landing_file
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.tables import TABLES
@@ -74,5 +82,35 @@ def test_a_batch_unites_files_by_column_name_with_their_metadata_and_leaves_an_u
                 _ingested_at=at),
             Row(store_id="2", retailer_name=None, country="US", _source_file="stores/b.csv", _batch_id="batch-1",
                 _ingested_at=at),
+        ],
+    )  # fmt: skip
+
+
+def test_files_of_one_layout_are_read_in_one_pass_each_row_keeping_its_own_file_and_checksum(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    names = ["week 01.parquet", "[a]b.parquet", "ü%20+b.parquet"]
+    folder = Path(settings.landing_uri) / "products"
+    folder.mkdir(parents=True)
+    for number, name in enumerate(names):
+        pq.write_table(pa.table({"product_id": [number], "department": [f"dept {number}"]}), folder / name)
+    odd = folder / "odd types.parquet"
+    pq.write_table(pa.table({"product_id": ["x9"], "brand": ["B"]}), odd)
+    files = landing_files(landing_store(settings), TABLES["products"])
+    at = datetime(2026, 12, 1, 9)
+
+    batch = bronze_batch(spark, files, TABLES["products"], "batch-2", at)
+
+    assert batch is not None
+    checksums = {file.relative_path: file.checksum for file in files}
+    assertDataFrameEqual(
+        batch.select("product_id", "department", "brand", "_source_file", "_source_checksum", "_batch_id"),
+        [
+            *(Row(product_id=str(number), department=f"dept {number}", brand=None, _source_file=f"products/{name}",
+                  _source_checksum=checksums[f"products/{name}"], _batch_id="batch-2")
+              for number, name in enumerate(names)),
+            Row(product_id="x9", department=None, brand="B", _source_file="products/odd types.parquet",
+                _source_checksum=checksums["products/odd types.parquet"], _batch_id="batch-2"),
         ],
     )  # fmt: skip
