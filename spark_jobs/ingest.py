@@ -430,7 +430,9 @@ def _create_empty_silver(spark: SparkSession, layout: LakeLayout, spec: TableSpe
     strings = [StructField(name, StringType()) for name in (*spec.column_names, *METADATA_COLUMNS)]
     nothing = spark.createDataFrame([], StructType(strings)).withColumn("_ingested_at", lit(None).cast(TimestampType()))
     _, governed = _judged_and_governed(spark, layout, spec, nothing, privacy)
-    append_once(governed.drop(ROW_IDENTITY), path, f"silver:{spec.name}:created-empty", partition_by=spec.partition_by)
+    # The schema the policy gives, without running it: on no rows it would only start Presidio in a Python worker.
+    empty = spark.createDataFrame([], governed.drop(ROW_IDENTITY).schema)
+    append_once(empty, path, f"silver:{spec.name}:created-empty", partition_by=spec.partition_by)
 
 
 QUARANTINE_STATS_COLUMNS = ("_rule", *METADATA_COLUMNS, "_quarantined_at")
