@@ -1,4 +1,7 @@
-"""Weeks arrive one at a time: a new week ingests alone, a rerun changes nothing, a correction updates in place."""
+"""Weeks arrive one at a time: a new week ingests alone, a rerun changes nothing, a correction updates in place.
+
+Weeks 10 and 11 are ingested once for the module; each test works on a copy of that data folder.
+"""
 
 from __future__ import annotations
 
@@ -20,16 +23,34 @@ pytestmark = pytest.mark.integration
 TABLES = ["products", "transactions"]
 
 
-@pytest.fixture
-def small_lake(tmp_path: Path, local_settings: Settings, sample_landing: LandingManifest) -> Settings:
-    """Products and weeks 10 and 11 of the sample's transactions, in a landing of their own."""
-    settings = Settings(data_dir=tmp_path, tokenisation_key_file=tmp_path / "secrets" / "key")
+def _settings(data_dir: Path) -> Settings:
+    return Settings(data_dir=data_dir, tokenisation_key_file=data_dir / "secrets" / "key")
+
+
+@pytest.fixture(scope="module")
+def ingested_weeks(
+    tmp_path_factory: pytest.TempPathFactory,
+    local_settings: Settings,
+    sample_landing: LandingManifest,
+    spark: SparkSession,
+) -> Path:
+    """Products and weeks 10 and 11 of the sample's transactions in a landing of their own, ingested once."""
+    data_dir = tmp_path_factory.mktemp("weeks-10-11")
+    settings = _settings(data_dir)
     source, landing = Path(local_settings.landing_uri), Path(settings.landing_uri)
     for relative in ["products/products.parquet", weekly_path("transactions", 10, "parquet"),
                      weekly_path("transactions", 11, "parquet")]:  # fmt: skip
         (landing / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source / relative, landing / relative)
-    return settings
+    assert not ingest_all(spark, settings, TABLES).failed
+    return data_dir
+
+
+@pytest.fixture
+def small_lake(tmp_path: Path, ingested_weeks: Path) -> Settings:
+    """A copy of that ingested data folder (landing, lake, key) for one test to add or correct a week in."""
+    shutil.copytree(ingested_weeks, tmp_path / "data")
+    return _settings(tmp_path / "data")
 
 
 def _add_week(settings: Settings, local_settings: Settings, week: int) -> int:
@@ -41,7 +62,6 @@ def _add_week(settings: Settings, local_settings: Settings, week: int) -> int:
 
 
 def test_a_new_week_ingests_only_that_week(spark: SparkSession, small_lake: Settings, local_settings: Settings) -> None:
-    ingest_all(spark, small_lake, TABLES)
     added = _add_week(small_lake, local_settings, 12)
 
     report = ingest_all(spark, small_lake, TABLES).tables["transactions"]
@@ -52,7 +72,6 @@ def test_a_new_week_ingests_only_that_week(spark: SparkSession, small_lake: Sett
 
 
 def test_rerunning_a_week_changes_nothing(spark: SparkSession, small_lake: Settings) -> None:
-    ingest_all(spark, small_lake, TABLES)
     path = lake_layout(small_lake).silver("transactions")
     version = latest_version(spark, path)
 
@@ -63,7 +82,6 @@ def test_rerunning_a_week_changes_nothing(spark: SparkSession, small_lake: Setti
 
 
 def test_a_corrected_file_for_an_old_week_updates_that_week_in_place(spark: SparkSession, small_lake: Settings) -> None:
-    ingest_all(spark, small_lake, TABLES)
     path = lake_layout(small_lake).silver("transactions")
     week_11_before = spark.read.format("delta").load(path).where("week = 11").count()
     week_10 = Path(small_lake.landing_uri) / weekly_path("transactions", 10, "parquet")
