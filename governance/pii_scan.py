@@ -104,6 +104,8 @@ class PiiScanner:
         self.analyse = analyse
         self.findings: dict[tuple[str, str], Finding] = {}
         self.values_scanned = 0
+        # Presidio's answer per text with machine identifiers removed: log lines repeat but for clocks and ids.
+        self._analysed: dict[str, list[tuple[str, str, float]]] = {}
 
     def _add(self, location: str, kind: str, value: str) -> None:
         key = (location, kind)
@@ -119,7 +121,9 @@ class PiiScanner:
             self._add(location, kind, value)
         shaped = without_machine_identifiers(text)
         if with_presidio and self.analyse is not None and looks_like_it_could_hold_pii(shaped):
-            for entity, value, _ in self.analyse(shaped):
+            if shaped not in self._analysed:
+                self._analysed[shaped] = self.analyse(shaped)
+            for entity, value, _ in self._analysed[shaped]:
                 self._add(location, f"Presidio {entity}", value)
 
     @property

@@ -108,6 +108,21 @@ def test_machine_identifiers_in_a_log_line_are_never_asked_about() -> None:
     assert not [part for part in ("2026-12-01", "31783136", "9f86d081", "tok_") if part in asked[0]]
 
 
+def test_log_lines_that_differ_only_in_clocks_and_ids_are_analysed_once_and_each_reported() -> None:
+    asked: list[str] = []
+
+    def analyse(text: str) -> list[tuple[str, str, float]]:
+        asked.append(text)
+        return [("EMAIL_ADDRESS", "a@b.io", 1.0)]
+
+    scanner = PiiScanner(PlantedValues({}), analyse=analyse)
+    for line, (clock, run) in enumerate([("04:20:42,387", "31783136"), ("04:20:43,112", "9a0b1c2d")], start=1):
+        scanner.scan(f"log run.log line {line}", f"2026-12-01 {clock} run {run}-4033-4287-abfe-a731ece55220 to a@b.io")
+
+    assert len(asked) == 1
+    assert [finding.location for finding in scanner.results] == ["log run.log line 1", "log run.log line 2"]
+
+
 def test_clock_readings_are_blanked_and_a_phone_number_beside_them_is_kept() -> None:
     line = (
         '"created": 1796105321.8723373, "relativeCreated": 73924.10230636597, '
