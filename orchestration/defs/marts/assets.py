@@ -23,7 +23,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
-from lakehouse.dbt import DbtBuildError, dbt_target_path, dbt_vars, failure_reason, results_of_run
+from lakehouse.dbt import DbtBuildError, dbt_step_target, dbt_vars, failure_reason, results_of_run
 from lakehouse.progress import node_progress, stage
 from lakehouse.settings import Settings
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
@@ -136,7 +136,7 @@ def _dbt_build(
                 "--vars", dbt_vars(settings, **dbt_vars_of_step), "--log-format-file", "json",
             ]  # fmt: skip
             weeks = weeks_of_run(context)
-            target = dbt_target_path(settings) / f"{name}-{context.run_id[:8]}-{uuid.uuid4().hex[:8]}"
+            target = dbt_step_target(settings, f"{name}-{context.run_id[:8]}-{uuid.uuid4().hex[:8]}")
             invocation = dbt.cli(command, context=context, raise_on_error=False, target_path=target)
             for event in invocation.stream().fetch_row_counts():
                 done += isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult)
