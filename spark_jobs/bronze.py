@@ -16,7 +16,7 @@ from functools import reduce
 from itertools import chain
 
 from pyspark.sql import Column, DataFrame, DataFrameReader, SparkSession
-from pyspark.sql.functions import col, concat, create_map, lit, raise_error, when
+from pyspark.sql.functions import col, concat, create_map, lit, raise_error, struct, when
 from pyspark.sql.types import StringType, StructField, StructType
 
 from spark_jobs.landing_files import LandingFile
@@ -117,14 +117,15 @@ def _read_together(spark: SparkSession, files: Sequence[LandingFile], spec: Tabl
     else:
         frame = _json_reader(spark, spec).json(uris)
     reported = col("_metadata.file_path")
-    by_path = {_reported_path(spark, file.uri): file for file in files}
-    relative = create_map(*chain.from_iterable((lit(path), lit(file.relative_path)) for path, file in by_path.items()))
-    checksum = create_map(*chain.from_iterable((lit(path), lit(file.checksum)) for path, file in by_path.items()))
+    sources = create_map(*chain.from_iterable(
+        (lit(_reported_path(spark, file.uri)), struct(lit(file.relative_path), lit(file.checksum))) for file in files
+    ))  # fmt: skip
     unmatched = raise_error(concat(lit("bronze: a row read from "), reported, lit(" matches no file of the batch")))
+    source = when(sources[reported].isNull(), unmatched).otherwise(sources[reported])
     return frame.select(
         *[col(f"`{name}`").cast("string").alias(name) for name in frame.columns],
-        when(relative[reported].isNull(), unmatched).otherwise(relative[reported]).alias("_source_file"),
-        checksum[reported].alias("_source_checksum"),
+        source["col1"].alias("_source_file"),
+        source["col2"].alias("_source_checksum"),
     )
 
 
