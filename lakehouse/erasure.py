@@ -52,7 +52,14 @@ from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client, is_serving
 from spark_jobs.delta_io import append_once, table_exists
-from spark_jobs.erasure import delete_rows, household_condition, household_key, purge_history, versions_holding
+from spark_jobs.erasure import (
+    delete_rows,
+    files_holding,
+    household_condition,
+    household_key,
+    purge_history,
+    versions_holding,
+)
 from spark_jobs.ingest import LEDGER_SCHEMA, ledger_entries
 from spark_jobs.tables import TABLES
 
@@ -143,7 +150,7 @@ def _erase_from_lake(spark: SparkSession, settings: Settings, households: list[i
             report.notes.append(f"DELETE committed as version {erased.delete_version}")
         for household, rows in counts.items():
             found.add(household, RemovedRows(location.zone, location.name, rows, history_purged=True))
-    holding = versions_still_holding(spark, settings, households)
+    holding = _tables_whose_files_hold(spark, settings, households)
     if holding:
         with stage(f"vacuuming the history of {len(holding)} table(s) that held the rows") as report:
             for path in holding:
@@ -255,6 +262,16 @@ def derived_models(settings: Settings, keyed_tables: set[tuple[str, str]], exist
         for uid, node in models.items()
         if node["config"]["materialized"] != "view" and relation(node) in existing - keyed_tables and is_tainted(uid)
     )
+
+
+def _tables_whose_files_hold(spark: SparkSession, settings: Settings, households: list[int]) -> list[str]:
+    """Lake tables with a data file, of the current version or an earlier one, holding any of the households."""
+    return [
+        location.path
+        for location in delta_locations(settings)
+        if table_exists(spark, location.path)
+        and files_holding(spark, location.path, household_condition(households, location.in_json_record))[1]
+    ]
 
 
 def versions_still_holding(spark: SparkSession, settings: Settings, households: list[int]) -> dict[str, list[int]]:

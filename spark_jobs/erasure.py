@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from delta.exceptions import (
     ConcurrentAppendException,
@@ -25,10 +26,13 @@ from delta.exceptions import (
 )
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
+from pyspark.sql.types import StructType
 
 from spark_jobs.delta_io import table_exists
 
 RETENTION_CHECK = "spark.databricks.delta.retentionDurationCheck.enabled"
+FORMAT_CHECK = "spark.databricks.delta.formatCheck.enabled"
+"""Delta refuses to read a table's directory as plain Parquet unless this is off (in a child session)."""
 CONFLICT_RETRIES = 5
 COMMIT_CONFLICTS = (
     ConcurrentAppendException,
@@ -108,27 +112,47 @@ def purge_history(spark: SparkSession, path: str) -> None:
     purge_session.sql(f"VACUUM delta.`{path}` LITE RETAIN 0 HOURS").collect()
 
 
-def _version_is_readable(spark: SparkSession, path: str, version: int) -> bool:
-    """Whether every data file of the version still exists: a vacuumed version cannot be read back at all."""
-    files = spark.read.format("delta").option("versionAsOf", version).load(path).inputFiles()
-    jvm = spark.sparkContext._jvm
-    assert jvm is not None
-    configuration = spark.sparkContext._jsc.hadoopConfiguration()
-    for file in files:
-        hadoop_path = jvm.org.apache.hadoop.fs.Path(file)
-        if not hadoop_path.getFileSystem(configuration).exists(hadoop_path):
-            return False
-    return True
+def _file_name(location: str) -> str:
+    """A data file's own name: Delta names each one with a UUID, so it identifies the file within its table
+    whichever way a reader spells the location (``file:/``, ``file:///``, URL-encoded or not)."""
+    return unquote(location.rsplit("/", 1)[-1])
+
+
+def files_holding(spark: SparkSession, path: str, condition: str) -> tuple[set[str], set[str]]:
+    """(every data file under the table, those holding matching rows), by file name, in one scan.
+
+    The scan reads the files themselves, not a version of the table: it sees the rows a DELETE left in the
+    files of earlier versions, and rows a deletion vector would hide in the current one.
+    """
+    table = spark.read.format("delta").load(path)
+    columns = [field for field in table.schema.fields if field.name in ("household_id", "_record")]
+    raw_session = spark.newSession()
+    raw_session.conf.set(FORMAT_CHECK, "false")
+    files = raw_session.read.schema(StructType(columns)).option("recursiveFileLookup", "true").parquet(path)
+    present = {_file_name(file) for file in files.inputFiles()}
+    holding = files.where(condition).select("_metadata.file_path").distinct().collect()
+    return present, {_file_name(row["file_path"]) for row in holding}
 
 
 def versions_holding(spark: SparkSession, path: str, condition: str) -> list[int]:
-    """The versions of the table, readable by time travel, that still hold matching rows."""
+    """The versions of the table, readable by time travel, that still hold matching rows.
+
+    A version is readable when every data file it lists is still there (a vacuumed one cannot be read back
+    at all), and holds the rows when one of its files does. Most often no file holds any, and one scan answers.
+    """
     if not table_exists(spark, path):
         return []
+    present, holding = files_holding(spark, path, condition)
+    if not holding:
+        return []
     history = DeltaTable.forPath(spark, path).history().select("version").collect()
-    return [
-        int(row["version"])
-        for row in history
-        if _version_is_readable(spark, path, int(row["version"]))
-        and rows_matching(spark, path, condition, int(row["version"])) > 0
-    ]
+    holding_versions = []
+    for row in history:
+        version = int(row["version"])
+        files = {
+            _file_name(file)
+            for file in spark.read.format("delta").option("versionAsOf", version).load(path).inputFiles()
+        }
+        if files <= present and files & holding:
+            holding_versions.append(version)
+    return holding_versions
