@@ -13,6 +13,7 @@ MINIO         := .tools/bin/minio
 JARS_STAMP    := spark_jobs/jars/.copied
 VENV_STAMP    := $(VENV)/.synced
 PYTEST_ARGS   ?=
+TEST_WORKERS  ?= 2
 
 .PHONY: help run test lint bench tools-run tools-test jars minio chromium python-deps require-% clean-data
 
@@ -26,7 +27,7 @@ run: tools-run
 	$(BIN)/lakehouse doctor
 
 test: tools-test lint
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup --no-loadscope-reorder $(PYTEST_ARGS)
 
 lint: python-deps
 	$(BIN)/ruff check .

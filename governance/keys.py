@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from pathlib import Path
 
 MIN_KEY_LENGTH = 32
@@ -19,17 +20,24 @@ class TokenisationKeyError(RuntimeError):
 
 
 def read_or_generate_secret(secret_file: Path) -> str:
-    """The secret in ``secret_file``; a new random one, written there readable by its owner only, if it is missing."""
+    """The secret in ``secret_file``; a new random one, written there readable by its owner only, if it is missing.
+
+    The file appears whole or not at all (written aside, then linked into place), so a process starting at the
+    same moment never reads it half written; when two generate at once, the first link wins and both use it.
+    """
     if secret_file.exists():
         return secret_file.read_text().strip()
     secret_file.parent.mkdir(parents=True, exist_ok=True)
     value = secrets.token_hex(32)
+    descriptor, aside = tempfile.mkstemp(dir=secret_file.parent, prefix=f".{secret_file.name}.")
     try:
-        descriptor = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process wrote it first: use theirs
+        with os.fdopen(descriptor, "w") as handle:
+            handle.write(value + "\n")
+        secret_file.hardlink_to(aside)
+    except FileExistsError:
         return secret_file.read_text().strip()
-    with os.fdopen(descriptor, "w") as handle:
-        handle.write(value + "\n")
+    finally:
+        Path(aside).unlink()
     return value
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 from pyspark.sql import SparkSession
+from xdist import is_xdist_worker
 
 from lakehouse.ingest import IngestSummary, ingest_all
 from lakehouse.landing.land import LandingManifest, land_sources
@@ -71,9 +72,43 @@ def long_outage(
 
 @pytest.fixture(scope="session", autouse=True)
 def _long_outage_in_the_background(request: pytest.FixtureRequest) -> None:
-    """Start the 4-minute outage at the session's first test when its test is selected: its idle minutes overlap."""
-    if any(item.name == LONG_OUTAGE_TEST for item in request.session.items):
+    """Start the 4-minute outage at the session's first test when its test is selected: its idle minutes overlap.
+
+    Under ``pytest -n`` every worker collects every test, so none can tell it will run this one: the test
+    goes first to a worker of its own (see ``pytest_collection_modifyitems``) and the others fill its minutes.
+    """
+    if not is_xdist_worker(request) and any(item.name == LONG_OUTAGE_TEST for item in request.session.items):
         request.getfixturevalue("long_outage")
+
+
+SHARED_SAMPLES = {
+    "long-outage": {"long_outage"},
+    "platform": {"platform_run"},
+    "lake": {"ingested_local", "ingested_minio"},
+}
+"""Tests that share one of these session fixtures run in one ``pytest -n`` worker, which builds it once.
+
+In this order, the longest first, and ahead of every other test module: a worker that finishes takes the next.
+"""
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
+    """Group tests for ``pytest -n --dist loadgroup``: by the shared sample they need, else by module."""
+    if not is_xdist_worker(session):
+        return
+    ranks = {group: rank for rank, group in enumerate(SHARED_SAMPLES)}
+
+    def group_of(item: pytest.Item) -> str:
+        needs = set(getattr(item, "fixturenames", ()))
+        shared = (group for group, fixtures in SHARED_SAMPLES.items() if needs & fixtures)
+        return next(shared, item.nodeid.split("::")[0])
+
+    groups = {item.nodeid: group_of(item) for item in items}
+    for item in items:
+        item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
+    order = {item.nodeid: index for index, item in enumerate(items)}
+    items.sort(key=lambda item: (ranks.get(groups[item.nodeid], len(ranks)), order[item.nodeid]))
 
 
 @pytest.fixture(scope="session")

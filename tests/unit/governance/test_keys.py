@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import stat
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from governance.keys import TokenisationKeyError, resolve_tokenisation_key
+from governance.keys import TokenisationKeyError, read_or_generate_secret, resolve_tokenisation_key
 
 pytestmark = pytest.mark.unit
 
@@ -38,3 +39,14 @@ def test_without_a_key_outside_the_local_profile_it_says_where_to_put_one(tmp_pa
 def test_a_short_key_is_refused(tmp_path: Path) -> None:
     with pytest.raises(TokenisationKeyError, match="is 5 characters; it needs 32"):
         resolve_tokenisation_key("short", tmp_path / "unused", generate_if_missing=False)
+
+
+def test_processes_generating_the_same_secret_at_once_all_read_one_whole_value(tmp_path: Path) -> None:
+    secret_file = tmp_path / "secrets" / "warehouse-admin.password"
+    with ProcessPoolExecutor(max_workers=8) as pool:
+        values = list(pool.map(read_or_generate_secret, [secret_file] * 32))
+
+    assert len(set(values)) == 1
+    assert len(values[0]) == 64
+    assert secret_file.read_text() == values[0] + "\n"
+    assert [path.name for path in secret_file.parent.iterdir()] == [secret_file.name]
