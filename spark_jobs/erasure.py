@@ -73,11 +73,8 @@ def household_condition(households: list[int], in_json_record: bool = False) -> 
     return f"{household_key(in_json_record)} in ({listed})"
 
 
-def rows_matching(spark: SparkSession, path: str, condition: str, version: int | None = None) -> int:
-    reader = spark.read.format("delta")
-    if version is not None:
-        reader = reader.option("versionAsOf", version)
-    return int(reader.load(path).where(condition).count())
+def rows_matching(spark: SparkSession, path: str, condition: str) -> int:
+    return int(spark.read.format("delta").load(path).where(condition).count())
 
 
 def delete_rows(spark: SparkSession, path: str, condition: str) -> TableErasure:

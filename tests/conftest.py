@@ -107,8 +107,7 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
     groups = {item.nodeid: group_of(item) for item in items}
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
-    order = {item.nodeid: index for index, item in enumerate(items)}
-    items.sort(key=lambda item: (ranks.get(groups[item.nodeid], len(ranks)), order[item.nodeid]))
+    items.sort(key=lambda item: ranks.get(groups[item.nodeid], len(ranks)))  # stable: modules keep their order
 
 
 @pytest.fixture(scope="session")
