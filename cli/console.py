@@ -16,10 +16,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from lakehouse.progress import PROGRESS_TICKS
+
 console = Console(highlight=False, soft_wrap=True)
 
 PLATFORM_LOGGERS = ("lakehouse", "orchestration", "spark_jobs", "governance", "warehouse", "cli")
-PROGRESS_LOGGER = "lakehouse.progress"
 
 
 class ConsoleHandler(logging.Handler):
@@ -115,7 +116,10 @@ def configure_logging(data_dir: Path, log_to_stderr: bool = False, draw: bool = 
 
 
 def attach_console(handler: ConsoleHandler) -> None:
-    """Route the platform's loggers to ``handler``, progress records (DEBUG) included."""
+    """Route the platform's loggers and the progress ticks (DEBUG) to ``handler``."""
     for name in PLATFORM_LOGGERS:
         logging.getLogger(name).addHandler(handler)
-    logging.getLogger(PROGRESS_LOGGER).setLevel(logging.DEBUG)
+    progress = logging.getLogger(PROGRESS_TICKS)
+    progress.addHandler(handler)
+    progress.setLevel(logging.DEBUG)
+    progress.propagate = False

@@ -4,7 +4,8 @@ Services and assets only log these (logger ``lakehouse.progress``); how they loo
 is the command line's business (``cli.console``), and under Dagster they are
 log lines of the step. A stage logs its start and end at INFO, with the parts
 in the record (``stage``, ``stage_name``, ``stage_detail``, ``elapsed``); progress
-is logged at DEBUG (``progress``, ``progress_id``, ``done``, ``total``).
+is logged at DEBUG (``progress``, ``progress_id``, ``done``, ``total``) on a logger
+of its own, :data:`PROGRESS_TICKS`.
 """
 
 from __future__ import annotations
@@ -18,6 +19,11 @@ from dataclasses import dataclass, field
 from typing import TypeVar
 
 logger = logging.getLogger(__name__)
+
+PROGRESS_TICKS = "progress_ticks"
+"""Outside the platform's loggers, whose every record Dagster keeps as an event of the step: a tick only
+moves the terminal's bar, and a dbt step ticks once per node (hundreds of events a run, each a database write)."""
+ticks = logging.getLogger(PROGRESS_TICKS)
 
 T = TypeVar("T")
 
@@ -65,7 +71,7 @@ def node_progress(description: str) -> Iterator[Callable[[int, int], None]]:
 
     def log(event: str, done: int = 0, total: int = 0) -> None:
         fields = {"progress": event, "progress_id": bar, "progress_description": description}
-        logger.debug("%s: %d of %d", description, done, total, extra={**fields, "done": done, "total": total})
+        ticks.debug("%s: %d of %d", description, done, total, extra={**fields, "done": done, "total": total})
 
     log("start")
     try:

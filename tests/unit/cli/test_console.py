@@ -4,25 +4,12 @@ from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
 
 import pytest
-from rich.console import Console
 
-from cli.console import PLATFORM_LOGGERS, ConsoleHandler, attach_console
 from lakehouse.progress import stage, track
 
 pytestmark = pytest.mark.unit
-
-
-@pytest.fixture
-def terminal() -> Iterator[io.StringIO]:
-    screen = io.StringIO()
-    handler = ConsoleHandler(Console(file=screen, highlight=False, soft_wrap=True))
-    attach_console(handler)
-    yield screen
-    for name in PLATFORM_LOGGERS:
-        logging.getLogger(name).removeHandler(handler)
 
 
 def test_a_stage_shows_its_start_then_its_counts_and_notes(terminal: io.StringIO) -> None:
