@@ -198,6 +198,7 @@ def ingest_one_table(
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
         report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
         line.add(rows=report.rows_in, files=report.files_new)
+        _keep_the_verdict_of_a_first_batch(spark, settings, report)
         if report.files_new == 0:
             line.notes.append(f"no new files ({report.files_seen} already ingested)")
         else:
@@ -241,6 +242,29 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
     return summary
 
 
+WHOLE_TABLE = "all"
+"""The scope of a verdict on every row of a snapshot."""
+
+
+def _snapshot(table: DeltaTable, version: int) -> str:
+    """The table's id and version: the same snapshot holds the same rows."""
+    detail = table.detail().first()
+    assert detail is not None, "a Delta table has a detail row"
+    return f"{detail['id']}@{version}"
+
+
+def _keep_the_verdict_of_a_first_batch(spark: SparkSession, settings: Settings, report: TableReport) -> None:
+    """A batch that created silver is all of silver's first version: its verdict is the verdict on that snapshot.
+
+    A rerun with nothing new then answers silver's check from it instead of validating the same rows again.
+    """
+    if report.gate is None or not report.gate.success or report.silver_version != 0:
+        return
+    layout = lake_layout(settings)
+    snapshot = _snapshot(DeltaTable.forPath(spark, layout.silver(report.table)), 0)
+    keep_verdict(layout.quality_dir, TABLES[report.table], f"{snapshot}:{WHOLE_TABLE}", report.gate)
+
+
 def validate_silver(
     spark: SparkSession, settings: Settings, name: str, weeks: range | None = None
 ) -> GateResult | None:
@@ -248,7 +272,10 @@ def validate_silver(
 
     A verdict is kept with the snapshot it judged (the table's id and Delta
     version, and the weeks): while silver has not changed, the kept verdict
-    is the answer and the suite does not run again.
+    is the answer and the suite does not run again. A pass on the whole
+    snapshot answers for any of its weeks: the suite's expectations (keys
+    present and unique, values in range) that hold on every row hold on each
+    subset of them.
     """
     spec = TABLES[name]
     layout = lake_layout(settings)
@@ -256,18 +283,22 @@ def validate_silver(
     if not table_exists(spark, path):
         return None
     table = DeltaTable.forPath(spark, path)
-    detail, last = table.detail().first(), table.history(1).first()
-    assert detail is not None and last is not None, f"{path} has no commit"
+    last = table.history(1).first()
+    assert last is not None, f"{path} has no commit"
     version = int(last["version"])
-    snapshot = f"{detail['id']}@{version}:" + (f"weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else "all")
-    if (kept := kept_verdict(layout.quality_dir, spec, snapshot)) is not None:
+    snapshot = _snapshot(table, version)
+    scoped = f"{snapshot}:weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else f"{snapshot}:{WHOLE_TABLE}"
+    if (kept := kept_verdict(layout.quality_dir, spec, scoped)) is not None:
         return kept
+    whole = kept_verdict(layout.quality_dir, spec, f"{snapshot}:{WHOLE_TABLE}")
+    if whole is not None and whole.success:
+        return whole
     rows = spark.read.format("delta").option("versionAsOf", version).load(path)
     if weeks is not None:
         rows = rows.where(col("week").between(weeks.start, weeks.stop - 1))
     run_name = f"{name}-silver-{datetime.now(UTC):%Y%m%dT%H%M%S}"
     gate = run_gate(layout.quality_dir, spec, rows, run_name=run_name)
-    keep_verdict(layout.quality_dir, spec, snapshot, gate)
+    keep_verdict(layout.quality_dir, spec, scoped, gate)
     return gate
 
 

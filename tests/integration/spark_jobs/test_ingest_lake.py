@@ -137,6 +137,24 @@ def test_unchanged_silver_is_validated_once_and_then_answered_from_the_kept_verd
     assert validation_results() == results_after_first
 
 
+def test_silver_created_by_a_batch_is_answered_from_that_batch_s_verdict_for_any_of_its_weeks(
+    spark: SparkSession, local_settings: Settings, ingested_local: IngestSummary
+) -> None:
+    def validation_results() -> int:
+        return len(list((local_settings.data_dir / "quality").rglob("validations/**/*.json")))
+
+    batch = ingested_local.tables["transactions"]
+    before = validation_results()
+
+    whole = validate_silver(spark, local_settings, "transactions")
+    one_week = validate_silver(spark, local_settings, "transactions", range(7, 8))
+
+    assert batch.silver_version == 0 and batch.gate is not None and batch.gate.success
+    assert whole == batch.gate
+    assert one_week == batch.gate
+    assert validation_results() == before
+
+
 def test_compaction_and_vacuum_keep_the_table_and_its_recent_history(
     spark: SparkSession, local_settings: Settings, ingested_local: IngestSummary
 ) -> None:
