@@ -6,12 +6,11 @@ writes, so a rerun after a crash never commits the same batch twice.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from delta.tables import DeltaTable
 from pyspark.sql import DataFrame, SparkSession
-from pyspark.sql.types import StructType
 
 
 def table_exists(spark: SparkSession, path: str) -> bool:
@@ -19,15 +18,24 @@ def table_exists(spark: SparkSession, path: str) -> bool:
 
 
 def append_once(
-    frame: DataFrame, path: str, app_id: str, partition_by: Sequence[str] = (), merge_schema: bool = True
+    frame: DataFrame,
+    path: str,
+    app_id: str,
+    partition_by: Sequence[str] = (),
+    merge_schema: bool = True,
+    properties: Mapping[str, str] | None = None,
 ) -> None:
-    """Append ``frame`` unless a commit with ``app_id`` is already in the table's log."""
+    """Append ``frame`` unless a commit with ``app_id`` is already in the table's log.
+
+    ``properties`` (``delta.*`` table properties) are set by the write that creates the table; later writes ignore them.
+    """
     writer = (
         frame.write.format("delta")
         .mode("append")
         .option("txnAppId", app_id)
         .option("txnVersion", 0)
         .option("mergeSchema", str(merge_schema).lower())
+        .options(**(properties or {}))
     )
     if partition_by:
         writer = writer.partitionBy(*partition_by)
@@ -37,19 +45,21 @@ def append_once(
 STATS_COLUMNS = "delta.dataSkippingStatsColumns"
 
 
-def ensure_stats_columns(spark: SparkSession, path: str, schema: StructType, columns: Sequence[str]) -> None:
-    """Create the table at ``path`` (if new) keeping min/max statistics on ``columns`` only, before any data.
+def append_keeping_stats_on(
+    spark: SparkSession, frame: DataFrame, path: str, app_id: str, columns: Sequence[str]
+) -> None:
+    """Append ``frame`` once to the table at ``path``, which keeps min/max statistics on ``columns`` only.
 
-    Set at creation, the first data commit already obeys it; a table that
-    predates it gets the property now, for its later commits.
+    A new table takes the property from the write that creates it, so its
+    first data commit already obeys it; a table that predates it gets the
+    property now, for its later commits.
     """
     listed = ",".join(f"`{name}`" for name in columns)
-    if not table_exists(spark, path):
-        DeltaTable.createIfNotExists(spark).location(path).addColumns(schema).property(STATS_COLUMNS, listed).execute()
-        return
-    properties = DeltaTable.forPath(spark, path).detail().select("properties").first()
-    if properties is None or properties["properties"].get(STATS_COLUMNS) is None:
-        spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{STATS_COLUMNS}' = '{listed}')")
+    if table_exists(spark, path):
+        properties = DeltaTable.forPath(spark, path).detail().select("properties").first()
+        if properties is None or properties["properties"].get(STATS_COLUMNS) is None:
+            spark.sql(f"ALTER TABLE delta.`{path}` SET TBLPROPERTIES ('{STATS_COLUMNS}' = '{listed}')")
+    append_once(frame, path, app_id, properties={STATS_COLUMNS: listed})
 
 
 @contextmanager

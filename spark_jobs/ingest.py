@@ -57,7 +57,7 @@ from spark_jobs.conform import (
     type_rows,
     with_week,
 )
-from spark_jobs.delta_io import append_once, ensure_stats_columns, ingested_files, table_exists, upsert_by_key
+from spark_jobs.delta_io import append_keeping_stats_on, append_once, ingested_files, table_exists, upsert_by_key
 from spark_jobs.erasure import household_condition
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.pii import apply_policy
@@ -381,9 +381,8 @@ def ingest_table(
         if report.rows_quarantined:
             rejected = verdicts.where(col("_source_file").isin(kept_names) & col(RULE).isNotNull())
             quarantined = _quarantine_rows(rejected, spec, privacy)
-            path = layout.quarantine(spec.name)
-            ensure_stats_columns(spark, path, quarantined.schema, QUARANTINE_STATS_COLUMNS)
-            append_once(quarantined, path, f"quarantine:{spec.name}:{batch_id}")
+            path, app_id = layout.quarantine(spec.name), f"quarantine:{spec.name}:{batch_id}"
+            append_keeping_stats_on(spark, quarantined, path, app_id, QUARANTINE_STATS_COLUMNS)
         silver, app_id = layout.silver(spec.name), f"silver:{spec.name}:{batch_id}"
         if silver_exists:
             corrected = [name for name in kept_names if name in done]
@@ -450,9 +449,7 @@ def _append_bronze(
     """
     personal = set(privacy.policy.personal_columns(spec.name))
     stats = [name for name in rows.columns if name not in personal and name != CORRUPT_RECORD]
-    path = layout.bronze(spec.name)
-    ensure_stats_columns(spark, path, rows.schema, stats)
-    append_once(rows, path, app_id=f"bronze:{spec.name}:{batch_id}")
+    append_keeping_stats_on(spark, rows, layout.bronze(spec.name), f"bronze:{spec.name}:{batch_id}", stats)
 
 
 def _weeks(rows: DataFrame) -> list[int]:
