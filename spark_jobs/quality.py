@@ -71,8 +71,10 @@ def suite_fingerprint(spec: TableSpec) -> str:
     return hashlib.sha256(json.dumps(made_of).encode()).hexdigest()[:16]
 
 
-def _verdict_file(project_dir: Path, spec: TableSpec) -> Path:
-    return project_dir / "verdicts" / f"{spec.name}.json"
+def _verdict_file(project_dir: Path, spec: TableSpec, snapshot: str) -> Path:
+    """One kept verdict per table, by Delta table id as well as name: two lakes sharing a data folder keep theirs."""
+    table_id = snapshot.split("@", 1)[0]
+    return project_dir / "verdicts" / spec.name / f"{table_id}.json"
 
 
 def kept_verdict(project_dir: Path, spec: TableSpec, snapshot: str) -> GateResult | None:
@@ -81,7 +83,7 @@ def kept_verdict(project_dir: Path, spec: TableSpec, snapshot: str) -> GateResul
     The same snapshot holds the same rows, so the same suite gives the same
     verdict: a run with nothing new does not validate again.
     """
-    kept = _verdict_file(project_dir, spec)
+    kept = _verdict_file(project_dir, spec, snapshot)
     if not kept.exists():
         return None
     record = json.loads(kept.read_text())
@@ -91,7 +93,7 @@ def kept_verdict(project_dir: Path, spec: TableSpec, snapshot: str) -> GateResul
 
 
 def keep_verdict(project_dir: Path, spec: TableSpec, snapshot: str, gate: GateResult) -> None:
-    kept = _verdict_file(project_dir, spec)
+    kept = _verdict_file(project_dir, spec, snapshot)
     kept.parent.mkdir(parents=True, exist_ok=True)
     record = {"snapshot": snapshot, "suite": suite_fingerprint(spec), **asdict(gate)}
     written = kept.with_suffix(".tmp")

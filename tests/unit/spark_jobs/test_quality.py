@@ -84,3 +84,14 @@ def test_a_kept_verdict_answers_for_the_same_snapshot_and_suite_only(tmp_path: P
     assert kept_verdict(tmp_path, stores, "table-b@7:all") is None
     assert kept_verdict(tmp_path, replace(stores, ranges={"store_id": (1, None)}), "table-a@7:all") is None
     assert kept_verdict(tmp_path, TABLES["products"], "table-a@7:all") is None
+
+
+def test_two_tables_of_the_same_name_keep_a_verdict_each(tmp_path: Path) -> None:
+    stores = TABLES["stores"]
+    local, on_s3 = GateResult(True, (), "local-batch"), GateResult(True, (), "s3-batch")
+
+    keep_verdict(tmp_path, stores, "lake-a@0:all", local)
+    keep_verdict(tmp_path, stores, "lake-b@0:all", on_s3)
+
+    assert kept_verdict(tmp_path, stores, "lake-a@0:all") == local
+    assert kept_verdict(tmp_path, stores, "lake-b@0:all") == on_s3
