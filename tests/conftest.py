@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from pyspark.sql import SparkSession
 from xdist import is_xdist_worker
+from xdist.workermanage import WorkerController
 
 from lakehouse.ingest import IngestSummary, ingest_all
 from lakehouse.landing.land import LandingManifest, land_sources
@@ -15,7 +17,7 @@ from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
 from spark_jobs.session import build_spark_session
 from tests.clickhouse import warehouse_on_free_port
-from tests.long_outage import LONG_OUTAGE_TEST, OUTAGE_BUCKET, LongOutage
+from tests.long_outage import LONG_OUTAGE_TEST, LongOutage, OutageReport
 
 SAMPLE_HOUSEHOLDS = 12
 MINIO_HOUSEHOLDS = 3
@@ -57,32 +59,55 @@ def s3_settings(local_settings: Settings, minio: MinioServer) -> Settings:
     )
 
 
-@pytest.fixture(scope="session")
-def long_outage(
-    local_settings: Settings, sample_landing: LandingManifest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LongOutage]:
-    """The 4-minute outage scenario, started on a MinIO of its own; its test waits for the outcome."""
-    with MinioServer.from_settings(local_settings, tmp_path_factory.mktemp("outage-minio")) as server:
-        server.create_bucket(OUTAGE_BUCKET)
-        outage = LongOutage(server, local_settings, tmp_path_factory.mktemp("long-outage"))
+LONG_OUTAGE = pytest.StashKey[LongOutage]()
+LONG_OUTAGE_REPORT = "long_outage_report"
+
+
+def _long_outage_of(config: pytest.Config) -> LongOutage:
+    """The session's one outage scenario, in a folder of the process that plays it (not yet started)."""
+    if LONG_OUTAGE not in config.stash:
+        folder = config._tmp_path_factory.mktemp("long-outage")  # type: ignore[attr-defined]
+        config.stash[LONG_OUTAGE] = LongOutage.in_folder(folder, SAMPLE_HOUSEHOLDS)
+    return config.stash[LONG_OUTAGE]
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: WorkerController) -> None:
+    """The xdist controller plays the outage; each worker learns where its report will be."""
+    node.workerinput[LONG_OUTAGE_REPORT] = str(_long_outage_of(node.config).report_path)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_node_collection_finished(node: WorkerController, ids: list[str]) -> None:
+    """Start the outage as soon as a worker has collected its test: its idle minutes overlap every worker's tests."""
+    outage = _long_outage_of(node.config)
+    if not outage.started and any(LONG_OUTAGE_TEST in nodeid for nodeid in ids):
         outage.start()
-        yield outage
-        outage.wait()
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if not is_xdist_worker(session) and LONG_OUTAGE in session.config.stash:
+        session.config.stash[LONG_OUTAGE].stop()
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _long_outage_in_the_background(request: pytest.FixtureRequest) -> None:
-    """Start the 4-minute outage at the session's first test when its test is selected: its idle minutes overlap.
-
-    Under ``pytest -n`` every worker collects every test, so none can tell it will run this one: the test
-    goes first to a worker of its own (see ``pytest_collection_modifyitems``) and the others fill its minutes.
-    """
+    """In a run without workers, start the outage at the session's first test when its test is selected."""
     if not is_xdist_worker(request) and any(item.name == LONG_OUTAGE_TEST for item in request.session.items):
-        request.getfixturevalue("long_outage")
+        _long_outage_of(request.config).start()
+
+
+@pytest.fixture
+def long_outage_report(request: pytest.FixtureRequest) -> OutageReport:
+    """The outage scenario's report, once the process that plays it has written it."""
+    if is_xdist_worker(request):
+        path = Path(request.config.workerinput[LONG_OUTAGE_REPORT])  # type: ignore[attr-defined]
+    else:
+        path = _long_outage_of(request.config).report_path
+    return OutageReport.wait_for(path)
 
 
 SHARED_SAMPLES = {
-    "long-outage": {"long_outage"},
     "platform": {"platform_run"},
     "lake": {"ingested_local", "ingested_minio"},
 }
@@ -94,12 +119,18 @@ In this order, the longest first, and ahead of every other test module: a worker
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.Item]) -> None:
-    """Group tests for ``pytest -n --dist loadgroup``: by the shared sample they need, else by module."""
+    """Group tests for ``pytest -n --dist loadgroup``: by the shared sample they need, else by module.
+
+    The long outage's test goes last, when its scenario, played since the session started, is over.
+    """
+    items.sort(key=lambda item: item.name == LONG_OUTAGE_TEST)
     if not is_xdist_worker(session):
         return
     ranks = {group: rank for rank, group in enumerate(SHARED_SAMPLES)}
 
     def group_of(item: pytest.Item) -> str:
+        if item.name == LONG_OUTAGE_TEST:
+            return "long-outage"
         needs = set(getattr(item, "fixturenames", ()))
         shared = (group for group, fixtures in SHARED_SAMPLES.items() if needs & fixtures)
         return next(shared, item.nodeid.split("::")[0])
@@ -107,7 +138,7 @@ def pytest_collection_modifyitems(session: pytest.Session, items: list[pytest.It
     groups = {item.nodeid: group_of(item) for item in items}
     for item in items:
         item.add_marker(pytest.mark.xdist_group(groups[item.nodeid]))
-    items.sort(key=lambda item: ranks.get(groups[item.nodeid], len(ranks)))  # stable: modules keep their order
+    items.sort(key=lambda item: (item.name == LONG_OUTAGE_TEST, ranks.get(groups[item.nodeid], len(ranks))))
 
 
 @pytest.fixture(scope="session")
