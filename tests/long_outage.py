@@ -153,6 +153,7 @@ class LongOutage:
         report = OutageReport()
         try:
             landed = land_sources(self.settings, households=self.households)
+            assert not self._stopping.is_set(), "the session ended first"
             self.minio = MinioServer.from_settings(self.settings, self.settings.data_dir / "minio").start()
             self.minio.create_bucket(OUTAGE_BUCKET)
             report = self._outage_then_rerun(self.minio)
