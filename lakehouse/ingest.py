@@ -219,7 +219,7 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
     """Ingest the named tables (all by default) in dependency order, printing a line per table.
 
     A table that fails does not stop the others: each is attempted, and the
-    summary names what failed. A table whose reference table failed is not
+    summary names what failed. A table whose checked reference failed is not
     attempted (its rows cannot be judged) and is listed as failed with why.
     """
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
@@ -227,7 +227,7 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
     for name in TABLES:
         if tables is not None and name not in tables:
             continue
-        if upstream := sorted({ref.table for ref in TABLES[name].references if ref.table in summary.failed}):
+        if upstream := sorted({ref.table for ref in TABLES[name].checked_references if ref.table in summary.failed}):
             summary.failed[name] = UpstreamFailedError(
                 f"not attempted: its rows are checked against {', '.join(upstream)}, which failed in this ingestion; "
                 "its files stay new in landing for the next run"

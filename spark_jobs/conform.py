@@ -99,17 +99,18 @@ def judge_text_length(frame: DataFrame, columns: Sequence[str], max_chars: int) 
 def judge_rows(frame: DataFrame, spec: TableSpec, known_keys: Mapping[str, DataFrame]) -> DataFrame:
     """Apply the row rules and cheap referential checks to rows not already rejected.
 
-    ``known_keys`` maps a referenced table to a one-column frame of its keys
-    (broadcast: reference tables are small).
+    ``known_keys`` maps a table of a checked reference to a one-column frame of
+    its keys (broadcast: reference tables are small). Inferred references judge
+    nothing: their unknown keys are kept.
     """
     verdicts: list[tuple[Column, str]] = [(expr(rule.holds), rule.name) for rule in spec.row_rules]
-    for reference in spec.references:
+    for reference in spec.checked_references:
         flag = f"_known_{reference.column}"
         keys = known_keys[reference.table].select(col(reference.key).alias(reference.column)).distinct()
         frame = frame.join(broadcast(keys.withColumn(flag, lit(True))), on=reference.column, how="left")
         verdicts.append((col(flag), f"unknown_{reference.column}: not in silver {reference.table}"))
     judged = frame.withColumn(RULE, coalesce(col(RULE), first_broken(verdicts)))
-    return judged.drop(*[f"_known_{reference.column}" for reference in spec.references])
+    return judged.drop(*[f"_known_{reference.column}" for reference in spec.checked_references])
 
 
 def payload_columns(frame: DataFrame) -> list[str]:

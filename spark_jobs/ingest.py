@@ -181,7 +181,7 @@ def policy_break(policy: Policy, spec: TableSpec, file: LandingFile) -> str | No
 
 def _known_keys(spark: SparkSession, layout: LakeLayout, spec: TableSpec) -> dict[str, DataFrame]:
     known: dict[str, DataFrame] = {}
-    for reference in spec.references:
+    for reference in spec.checked_references:
         path = layout.silver(reference.table)
         if table_exists(spark, path):
             known[reference.table] = spark.read.format("delta").load(path).select(reference.key)

@@ -42,11 +42,22 @@ class RowRule:
 
 @dataclass(frozen=True)
 class Reference:
-    """A cheap referential check: ``column`` must exist as ``key`` of silver ``table``."""
+    """``column`` names a ``key`` of silver ``table``.
+
+    A checked reference quarantines a row whose key the table lacks. An
+    inferred one keeps the row: a sale of a product the catalogue does not (yet)
+    list is still a sale, and the marts file it under an inferred member of the
+    referenced table until a later file of that table names the key.
+    """
 
     column: str
     table: str
     key: str
+    inferred: bool = False
+
+
+PRODUCT_REFERENCE = Reference("product_id", "products", "product_id", inferred=True)
+"""Lines, coupons and promotions name products; one the catalogue lacks is kept under an inferred member."""
 
 
 @dataclass(frozen=True)
@@ -68,6 +79,12 @@ class TableSpec:
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     origin: Origin = "complete_journey"
     modelled: bool = True
+
+    @property
+    def checked_references(self) -> tuple[Reference, ...]:
+        """The references whose unknown keys are quarantined: the rows are judged against those tables."""
+        return tuple(reference for reference in self.references if not reference.inferred)
+
     """A dbt source (``silver``) that the marts build on; free text stays out of the marts."""
 
     @property
@@ -152,7 +169,7 @@ TABLES: dict[str, TableSpec] = {
             (("coupon_upc", LongType()), ("product_id", LongType()), ("campaign_id", LongType())),
             keys=("coupon_upc", "product_id", "campaign_id"),
             row_rules=(_not_null("coupon_upc", "product_id", "campaign_id"),),
-            references=(Reference("product_id", "products", "product_id"),),
+            references=(PRODUCT_REFERENCE,),
         ),
         TableSpec(
             "demographics",
@@ -221,7 +238,7 @@ TABLES: dict[str, TableSpec] = {
                 _week_in_range(),
                 _not_in_future("transaction_timestamp"),
             ),
-            references=(Reference("product_id", "products", "product_id"),),
+            references=(PRODUCT_REFERENCE,),
             ranges={"quantity": (0, None), "sales_value": (0, None), "week": (FIRST_WEEK, LAST_WEEK)},
         ),
         TableSpec(
@@ -241,7 +258,7 @@ TABLES: dict[str, TableSpec] = {
                 _not_null("product_id", "store_id", "week", "display_location", "mailer_location"),
                 _week_in_range(),
             ),
-            references=(Reference("product_id", "products", "product_id"),),
+            references=(PRODUCT_REFERENCE,),
             prefer=(
                 "display_location <> '0' desc",
                 "mailer_location <> '0' desc",

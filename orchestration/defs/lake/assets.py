@@ -67,7 +67,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
             ),
             dg.AssetSpec(
                 silver_key(table),
-                deps=[bronze_key(table), *(silver_key(ref.table) for ref in spec.references)],
+                deps=[bronze_key(table), *(silver_key(ref.table) for ref in spec.checked_references)],
                 group_name="silver",
                 kinds={"spark", "delta"},
                 owners=[PLATFORM_OWNER],

@@ -42,8 +42,8 @@ def test_department_sales_of_a_week_equal_the_landing_files(
     week = 30
     expected = dict(
         landing.execute(
-            "select p.department, round(sum(t.sales_value), 2) from transactions t "
-            "join products p on t.product_id = p.product_id where t.week = ? group by 1",
+            "select coalesce(p.department, 'UNKNOWN'), round(sum(t.sales_value), 2) from transactions t "
+            "left join products p on t.product_id = p.product_id where t.week = ? group by 1",
             [week],
         ).fetchall()
     )
@@ -78,7 +78,7 @@ def test_the_lift_of_a_promoted_product_equals_the_landing_files(
         f"""
         with weekly as (
             select t.week, sum(if({FUEL}, 0, t.quantity)) as units
-            from transactions t join products p on t.product_id = p.product_id
+            from transactions t left join products p on t.product_id = p.product_id
             where t.product_id = $product and t.store_id = $store
             group by t.week
         ),

@@ -48,7 +48,7 @@ def test_every_table_has_landing_bronze_and_silver_assets_in_order(definitions: 
 
     for table, spec in TABLES.items():
         assert graph.get(bronze_key(table)).parent_keys == {landing_key(table)}
-        silver_parents = {bronze_key(table), *(silver_key(ref.table) for ref in spec.references)}
+        silver_parents = {bronze_key(table), *(silver_key(ref.table) for ref in spec.checked_references)}
         assert graph.get(silver_key(table)).parent_keys == silver_parents
         assert (graph.get(silver_key(table)).partitions_def == WEEK_PARTITIONS) is spec.weekly, table
 

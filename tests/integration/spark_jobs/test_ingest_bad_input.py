@@ -87,7 +87,7 @@ def _quarantined(spark: SparkSession, settings: Settings, source_file: str) -> l
     ("case", "rules"),
     [
         ("negative quantity", ["quantity_not_negative"]),
-        ("unknown product", ["unknown_product_id: not in silver products"]),
+        ("unknown product", []),
         ("future date", ["not_in_future: transaction_timestamp"]),
         ("duplicate rows", ["duplicate_key: the row from the newest landing file wins"]),
         ("wrong type", ["type: quantity is not bigint"]),
@@ -112,6 +112,7 @@ def test_the_good_rows_around_bad_ones_are_kept(
     silver = spark.read.format("delta").load(lake_layout(settings).silver("transactions"))
     kept = {row["_source_file"]: row["count"] for row in silver.groupBy("_source_file").count().collect()}
     assert kept[files["negative quantity"]] == 4
+    assert kept[files["unknown product"]] == 4
     assert kept[files["wrong type"]] == 3
     assert kept[files["duplicate rows"]] == 3
     assert kept[files["week 99"]] == 3
@@ -121,14 +122,26 @@ def test_the_good_rows_around_bad_ones_are_kept(
 def test_rows_in_equal_rows_accepted_plus_quarantined(
     bad_landing: tuple[Settings, dict[str, str], pa.Table, IngestSummary],
 ) -> None:
-    settings, _, _, summary = bad_landing
+    _, _, _, summary = bad_landing
     report = summary.tables["transactions"]
-    catalogue = set(pq.read_table(Path(settings.landing_uri) / "products/products.parquet")["product_id"].to_pylist())
-    good_week = pq.read_table(Path(settings.landing_uri) / weekly_path("transactions", GOOD_WEEK, "parquet"))
-    unknown_in_good_week = sum(product not in catalogue for product in good_week["product_id"].to_pylist())
 
     assert report.rows_in == report.rows_accepted + report.rows_quarantined
-    assert report.rows_quarantined == 6 + unknown_in_good_week
+    assert report.rows_quarantined == 5
+
+
+def test_a_line_of_a_product_the_catalogue_lacks_is_a_sale_kept_in_silver(
+    bad_landing: tuple[Settings, dict[str, str], pa.Table, IngestSummary], spark: SparkSession
+) -> None:
+    settings, files, week, _ = bad_landing
+    catalogue = set(pq.read_table(Path(settings.landing_uri) / "products/products.parquet")["product_id"].to_pylist())
+    silver = spark.read.format("delta").load(lake_layout(settings).silver("transactions"))
+
+    kept = silver.where(f"_source_file = '{files['unknown product']}' and product_id = 1").collect()
+
+    assert 1 not in catalogue
+    assert [(row["basket_id"], row["sales_value"]) for row in kept] == [
+        (week["basket_id"][5].as_py(), week["sales_value"][5].as_py())
+    ]
 
 
 @pytest.mark.parametrize(

@@ -73,15 +73,28 @@ def test_row_rules_judge_only_rows_not_already_rejected(spark: SparkSession) -> 
 
 
 def test_a_reference_to_an_unknown_key_is_named_with_its_table(spark: SparkSession) -> None:
+    campaigns = TABLES["campaigns"]
+    rows = spark.createDataFrame([(10, 1, None), (11, 2, None)], "campaign_id long, household_id long, _rule string")
+    known = {"campaign_descriptions": spark.createDataFrame([(10,)], "campaign_id long")}
+
+    judged = judge_rows(rows, campaigns, known)
+
+    assert _verdicts(judged, "household_id") == {
+        1: None,
+        2: "unknown_campaign_id: not in silver campaign_descriptions",
+    }
+
+
+def test_a_coupon_naming_a_product_the_catalogue_lacks_is_kept(spark: SparkSession) -> None:
     coupons = TABLES["coupons"]
     rows = spark.createDataFrame(
         [(1, 10, 100, None), (2, 11, 999, None)], "coupon_upc long, campaign_id long, product_id long, _rule string"
     )
-    known = {"products": spark.createDataFrame([(100,)], "product_id long")}
 
-    judged = judge_rows(rows, coupons, known)
+    judged = judge_rows(rows, coupons, {})
 
-    assert _verdicts(judged, "coupon_upc") == {1: None, 2: "unknown_product_id: not in silver products"}
+    assert _verdicts(judged, "coupon_upc") == {1: None, 2: None}
+    assert sorted(judged.columns) == sorted(rows.columns)
 
 
 def test_text_over_the_limit_is_quarantined_without_being_read_further(spark: SparkSession) -> None:

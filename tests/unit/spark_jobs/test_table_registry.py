@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from importlib import resources
 
 import pytest
@@ -48,3 +49,15 @@ def test_a_table_comes_after_every_table_its_rows_are_checked_against() -> None:
         for reference in spec.references:
             assert order.index(reference.table) < order.index(name), (name, reference.table)
             assert reference.key in TABLES[reference.table].column_names, (name, reference)
+
+
+def test_every_table_naming_a_product_feeds_the_inferred_members_of_dim_products() -> None:
+    naming = [
+        name
+        for name, spec in TABLES.items()
+        if any(reference.inferred and reference.table == "products" for reference in spec.references)
+    ]
+    model = (PROJECT_ROOT / "dbt_project" / "models" / "marts" / "category" / "dim_products.sql").read_text()
+
+    assert naming == ["coupons", "transactions", "promotions"]
+    assert sorted(re.findall(r"ref\('stg_silver__(\w+)'\)", model)) == sorted(["products", *naming])

@@ -8,6 +8,25 @@
     )
 }}
 
+{#-
+  A week already built whose lines have since moved between products' departments, categories or types
+  (fct_sales_lines restates a week when a product's attributes change) is built again. Each side sums, per
+  week, a hash of the grouping keys once per line: equal sums mean the same lines under the same keys.
+-#}
+{% set weeks_whose_lines_moved %}
+    select week
+    from {{ ref('fct_sales_lines') }}
+    group by week
+    having (week, sum(cityHash64(retailer_id, store_id, department, product_category, product_type, brand_type)))
+        not in (
+            select
+                week,
+                sum(cityHash64(retailer_id, store_id, department, product_category, product_type, brand_type) * lines)
+            from {{ this }}
+            group by week
+        )
+{% endset %}
+
 with sales_lines as (
     select
         week,
@@ -24,7 +43,7 @@ with sales_lines as (
         sales_value as line_sales_value,
         retail_discount + coupon_discount + coupon_match_discount as line_discount_value
     from {{ ref('fct_sales_lines') }}
-    where {{ weeks_to_build() }}
+    where {{ weeks_to_build(restated=weeks_whose_lines_moved) }}
 ),
 
 summed_by_store_and_product_type as (

@@ -8,9 +8,22 @@
     )
 }}
 
+{#-
+  Product attributes are type 1: a week already built whose lines carry attributes dim_products no longer
+  holds (a product catalogued since, or one whose department changed) is built again.
+-#}
+{% set weeks_with_changed_products %}
+    select built.week
+    from {{ this }} as built
+    inner join {{ ref('dim_products') }} as products on built.product_id = products.product_id
+    where (built.department, built.product_category, built.product_type, built.brand_type, built.unit_measure)
+        != (products.department, products.product_category, products.product_type, products.brand_type,
+            products.unit_measure)
+{% endset %}
+
 with transactions as (
     select * from {{ ref('stg_silver__transactions') }}
-    where {{ weeks_to_build() }}
+    where {{ weeks_to_build(restated=weeks_with_changed_products) }}
 ),
 
 products as (
