@@ -2,7 +2,9 @@
 
 {#-
   Recency, frequency and monetary value per household over the whole data, scored 1 (lowest) to 5
-  (highest) by quintile, and the segment those scores put the household in.
+  (highest) against quintile thresholds of the values, and the segment those scores put the household in.
+  A score is 1 plus the number of thresholds (the values at the 20th, 40th, 60th and 80th percentiles of all
+  households) the household's value reaches, so equal values always get equal scores.
 -#}
 
 with sales_lines as (
@@ -23,6 +25,14 @@ per_household as (
     group by household_id
 ),
 
+thresholds as (
+    select
+        quantilesExact(0.2, 0.4, 0.6, 0.8)(last_purchase_week) as recency_thresholds,
+        quantilesExact(0.2, 0.4, 0.6, 0.8)(baskets) as frequency_thresholds,
+        quantilesExact(0.2, 0.4, 0.6, 0.8)(monetary_value) as monetary_thresholds
+    from per_household
+),
+
 scored as (
     select
         household_id,
@@ -30,10 +40,11 @@ scored as (
         (select last_week from last_week_of_data) - last_purchase_week as recency_weeks,
         baskets as frequency_baskets,
         monetary_value,
-        ntile(5) over (order by last_purchase_week asc, household_id asc) as recency_score,
-        ntile(5) over (order by baskets asc, household_id asc) as frequency_score,
-        ntile(5) over (order by monetary_value asc, household_id asc) as monetary_score
+        1 + arrayCount(threshold -> last_purchase_week >= threshold, recency_thresholds) as recency_score,
+        1 + arrayCount(threshold -> baskets >= threshold, frequency_thresholds) as frequency_score,
+        1 + arrayCount(threshold -> monetary_value >= threshold, monetary_thresholds) as monetary_score
     from per_household
+    cross join thresholds
 )
 
 select
