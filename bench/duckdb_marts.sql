@@ -3,17 +3,32 @@
 -- Statements are separated by a line holding only ';'.
 
 create table dim_products as
+with named as (
+    select product_id from silver_transactions
+    union select product_id from silver_coupons
+    union select product_id from silver_promotions
+),
+members as (
+    select product_id, manufacturer_id, coalesce(department, 'UNKNOWN') as department,
+           coalesce(product_category, 'UNKNOWN') as product_category,
+           coalesce(product_type, 'UNKNOWN') as product_type, brand, package_size, false as is_inferred
+    from silver_products
+    union all
+    select product_id, null, 'UNKNOWN', 'UNKNOWN', 'UNKNOWN', null, null, true
+    from named where product_id not in (select product_id from silver_products)
+)
 select
     product_id,
     manufacturer_id,
-    coalesce(department, 'UNKNOWN') as department,
-    coalesce(product_category, 'UNKNOWN') as product_category,
-    coalesce(product_type, 'UNKNOWN') as product_type,
+    department,
+    product_category,
+    product_type,
     case brand when 'Private' then 'private' when 'National' then 'national' else 'unknown' end as brand_type,
     package_size,
-    (coalesce(department, '') = 'FUEL' or coalesce(product_type, '') like 'GASOLINE%') as is_fuel,
-    case when is_fuel then 'fuel_quantity' else 'items' end as unit_measure
-from silver_products
+    (department = 'FUEL' or product_type like 'GASOLINE%') as is_fuel,
+    case when is_fuel then 'fuel_quantity' else 'items' end as unit_measure,
+    is_inferred
+from members
 ;
 create table dim_stores as
 select store_id, retailer_id, retailer_name, country from silver_stores
@@ -101,7 +116,8 @@ summed_by_category as (
 with_shares as (
     select s.week, s.retailer_id, s.department, s.product_category, s.sales_value, s.item_units, s.fuel_quantity,
            s.baskets, s.households,
-           coalesce(s.private_label_sales_value, 0) / nullif(s.sales_value, 0) as private_label_share,
+           case when s.sales_value = 0 then 0 else coalesce(s.private_label_sales_value, 0) / s.sales_value end
+               as private_label_share,
            s.sales_value / nullif(r.retailer_sales_value, 0) as share_of_retailer_sales,
            s.sales_value / nullif(b.buyers_spend, 0) as share_of_wallet,
            s.baskets / r.retailer_baskets as basket_penetration,
@@ -131,6 +147,34 @@ select * exclude (previous_week, last_4_weeks, prior_4_weeks, year_ago),
         as sales_growth_last_4_weeks_vs_prior_4_weeks,
     sales_value / nullif(year_ago, 0) - 1 as sales_growth_vs_year_ago
 from with_growth
+;
+create table category_growth_weekly as
+with summed_over_retailers as (
+    select week, department, product_category, sum(sales_value) as sales_value
+    from category_sales_weekly group by all
+),
+with_earlier_weeks as (
+    select *,
+        coalesce(sum(sales_value) over (partition by department, product_category order by week
+                                        range between 1 preceding and 1 preceding), 0) as sales_value_previous_week,
+        coalesce(sum(sales_value) over (partition by department, product_category order by week
+                                        range between 3 preceding and current row), 0) as sales_value_last_4_weeks,
+        coalesce(sum(sales_value) over (partition by department, product_category order by week
+                                        range between 7 preceding and 4 preceding), 0) as sales_value_prior_4_weeks,
+        coalesce(sum(sales_value) over (partition by department, product_category order by week
+                                        range between 52 preceding and 52 preceding), 0) as sales_value_year_ago
+    from summed_over_retailers
+)
+select week,
+    case when week = 1 then date '2017-01-01' else date '2017-01-02' + cast(7 * (week - 2) as integer) end
+        as week_start_date,
+    department, product_category, sales_value,
+    sales_value_previous_week, sales_value / nullif(sales_value_previous_week, 0) - 1 as sales_growth_vs_previous_week,
+    sales_value_last_4_weeks, sales_value_prior_4_weeks,
+    case when week >= 8 then sales_value_last_4_weeks / nullif(sales_value_prior_4_weeks, 0) - 1 end
+        as sales_growth_last_4_weeks_vs_prior_4_weeks,
+    sales_value_year_ago, sales_value / nullif(sales_value_year_ago, 0) - 1 as sales_growth_vs_year_ago
+from with_earlier_weeks
 ;
 create table promotion_calendar as
 select
@@ -217,7 +261,8 @@ baselines as (
         sum(sales_value) filter (where not is_promoted) / nullif(weeks_without_promotion, 0) as baseline_sales_value
     from weeks_in_span group by all
 )
-select w.product_id, w.store_id, w.retailer_id, w.week, w.is_on_display, w.is_in_mailer, w.item_units,
+select w.product_id, w.store_id, w.retailer_id, w.week, w.is_on_display, w.is_in_mailer, w.lines > 0 as is_sold,
+       w.item_units,
        w.sales_value, b.weeks_without_promotion as baseline_weeks, b.baseline_item_units, b.baseline_sales_value,
        w.item_units / nullif(b.baseline_item_units, 0) as item_units_lift,
        w.sales_value / nullif(b.baseline_sales_value, 0) as sales_value_lift,
@@ -225,6 +270,18 @@ select w.product_id, w.store_id, w.retailer_id, w.week, w.is_on_display, w.is_in
 from weeks_in_span w
 join baselines b on w.product_id = b.product_id and w.store_id = b.store_id
 where w.is_promoted
+;
+create table promotion_type_lift as
+select retailer_id,
+       case when is_on_display and is_in_mailer then 'display and mailer'
+            when is_on_display then 'display only' else 'mailer only' end as promotion_type,
+       count(*) as promoted_weeks,
+       count(*) filter (where is_sold) as promoted_weeks_sold,
+       promoted_weeks_sold / promoted_weeks as sell_through_rate,
+       median(item_units_lift) filter (where is_sold) as median_item_units_lift_when_sold,
+       median(sales_value_lift) filter (where is_sold) as median_sales_value_lift_when_sold,
+       sum(incremental_item_units) as incremental_item_units
+from promotion_lift group by all
 ;
 create table campaign_performance as
 with reach as (
@@ -263,14 +320,29 @@ with per_household as (
            sum(sales_value) as monetary_value
     from fct_sales_lines group by all
 ),
+sorted_values as (
+    select list_sort(list(last_purchase_week)) as weeks, list_sort(list(baskets)) as basket_counts,
+           list_sort(list(monetary_value)) as spends, count(*) as households
+    from per_household
+),
+thresholds as (
+    -- ClickHouse's quantileExact: the value at 0-based position floor(level * n) of the sorted values
+    select list_transform([0.2, 0.4, 0.6, 0.8], lambda level: weeks[cast(floor(level * households) as bigint) + 1])
+               as recency_thresholds,
+           list_transform([0.2, 0.4, 0.6, 0.8], lambda level: basket_counts[cast(floor(level * households) as bigint) + 1])
+               as frequency_thresholds,
+           list_transform([0.2, 0.4, 0.6, 0.8], lambda level: spends[cast(floor(level * households) as bigint) + 1])
+               as monetary_thresholds
+    from sorted_values
+),
 scored as (
     select household_id, last_purchase_week,
         (select max(week) from fct_sales_lines) - last_purchase_week as recency_weeks,
         baskets as frequency_baskets, monetary_value,
-        ntile(5) over (order by last_purchase_week, household_id) as recency_score,
-        ntile(5) over (order by baskets, household_id) as frequency_score,
-        ntile(5) over (order by monetary_value, household_id) as monetary_score
-    from per_household
+        1 + len(list_filter(recency_thresholds, lambda threshold: last_purchase_week >= threshold)) as recency_score,
+        1 + len(list_filter(frequency_thresholds, lambda threshold: baskets >= threshold)) as frequency_score,
+        1 + len(list_filter(monetary_thresholds, lambda threshold: monetary_value >= threshold)) as monetary_score
+    from per_household, thresholds
 )
 select *,
     case

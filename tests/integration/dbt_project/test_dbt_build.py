@@ -12,6 +12,7 @@ pytestmark = pytest.mark.integration
 
 MARTS = {
     "category": [
+        "category_growth_weekly",
         "category_performance_weekly",
         "category_sales_weekly",
         "dim_products",
@@ -24,6 +25,7 @@ MARTS = {
         "promotion_calendar",
         "promotion_lift",
         "promotion_product_weekly",
+        "promotion_type_lift",
     ],
     "loyalty": ["campaign_participation", "household_rfm", "spend_by_demographic"],
     "exports": ["export_household_segments"],

@@ -23,10 +23,11 @@ pytestmark = pytest.mark.integration
 MARTS = {
     "category": [
         "dim_products", "dim_stores", "fct_sales_lines", "category_sales_weekly", "category_performance_weekly",
+        "category_growth_weekly",
     ],
     "promotions": [
-        "promotion_calendar", "promotion_product_weekly", "promotion_lift", "campaign_performance",
-        "campaign_type_performance",
+        "promotion_calendar", "promotion_product_weekly", "promotion_lift", "promotion_type_lift",
+        "campaign_performance", "campaign_type_performance",
     ],
     "loyalty": ["household_rfm", "spend_by_demographic", "campaign_participation"],
     "exports": ["export_household_segments"],

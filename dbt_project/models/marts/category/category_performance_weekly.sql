@@ -117,8 +117,11 @@ with_shares as (
         summed_by_category.fuel_quantity as fuel_quantity,
         summed_by_category.baskets as baskets,
         summed_by_category.households as households,
-        summed_by_category.private_label_sales_value / nullIf(summed_by_category.sales_value, 0)
-            as private_label_share,
+        if(
+            summed_by_category.sales_value = 0,
+            0,
+            summed_by_category.private_label_sales_value / summed_by_category.sales_value
+        ) as private_label_share,
         summed_by_category.sales_value / nullIf(retailer_week_totals.retailer_sales_value, 0)
             as share_of_retailer_sales,
         summed_by_category.sales_value / nullIf(buyers_total_spend.buyers_spend, 0) as share_of_wallet,
