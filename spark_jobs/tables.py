@@ -79,13 +79,12 @@ class TableSpec:
     ranges: dict[str, tuple[float | None, float | None]] = field(default_factory=dict)
     origin: Origin = "complete_journey"
     modelled: bool = True
+    """A dbt source (``silver``) that the marts build on; free text stays out of the marts."""
 
     @property
     def checked_references(self) -> tuple[Reference, ...]:
         """The references whose unknown keys are quarantined: the rows are judged against those tables."""
         return tuple(reference for reference in self.references if not reference.inferred)
-
-    """A dbt source (``silver``) that the marts build on; free text stays out of the marts."""
 
     @property
     def schema(self) -> StructType:
