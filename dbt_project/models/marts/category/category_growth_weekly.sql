@@ -49,5 +49,6 @@ select
     sales_value_prior_4_weeks,
     if(week >= 8, sales_value_last_4_weeks / nullIf(sales_value_prior_4_weeks, 0) - 1, null)
         as sales_growth_last_4_weeks_vs_prior_4_weeks,
+    sales_value_year_ago,
     sales_value / nullIf(sales_value_year_ago, 0) - 1 as sales_growth_vs_year_ago
 from with_earlier_weeks
