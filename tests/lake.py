@@ -11,6 +11,14 @@ from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
 from lakehouse.settings import Settings
+from spark_jobs.delta_io import table_exists
+
+
+def delta_rows(spark: SparkSession, path: str) -> int:
+    """Rows of the Delta table at ``path``; 0 where there is none (quarantine exists once a batch rejects a row)."""
+    if not table_exists(spark, path):
+        return 0
+    return spark.read.format("delta").load(path).count()
 
 
 def latest_version(spark: SparkSession, path: str) -> int:

@@ -18,6 +18,7 @@ from pyspark.sql import SparkSession
 from lakehouse.ingest import ingest_all, lake_layout
 from lakehouse.landing.land import LandingManifest
 from lakehouse.settings import Settings
+from tests.lake import delta_rows
 
 pytestmark = pytest.mark.e2e
 
@@ -62,7 +63,7 @@ def test_a_rerun_after_sigkill_mid_write_leaves_exactly_one_copy(
     keys = silver.select("household_id", "basket_id", "product_id")
     report = summary.tables["transactions"]
     landed = sample_landing.rows("transactions")
-    quarantine = spark.read.format("delta").load(lake_layout(settings).quarantine("transactions")).count()
+    quarantine = delta_rows(spark, lake_layout(settings).quarantine("transactions"))
     assert killed_mid_write
     assert keys.count() == keys.distinct().count() == landed - quarantine
     table = lake / "silver" / "transactions"

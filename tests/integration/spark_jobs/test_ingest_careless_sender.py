@@ -169,10 +169,13 @@ def test_a_file_mostly_rejected_is_set_aside_naming_the_rule_and_its_neighbours_
         week.set_column(4, "quantity", pc.multiply(week["quantity"], -1)),
     )  # fmt: skip
 
+    # A line of 0 items is the same negated: an exact copy of the good file's line, a re-delivery, not a new row.
+    negated = pc.sum(pc.not_equal(week["quantity"], 0)).as_py()
+
     report = ingest_all(spark, settings, ["products", "transactions"]).tables["transactions"]
 
     assert re.fullmatch(
-        rf"table rule 'at most 50% of a file's new rows rejected': {week.num_rows:,} of {week.num_rows:,} rows "
+        rf"table rule 'at most 50% of a file's new rows rejected': {negated:,} of {negated:,} rows "
         r"rejected, mostly 'quantity_not_negative' \([\d,]+ rows\); table 'transactions' took the other files of "
         "the batch",
         report.unreadable[broken],
