@@ -56,7 +56,7 @@ select
     {{ week_start_date('promoted_weeks.week') }} as week_start_date,
     promoted_weeks.is_on_display as is_on_display,
     promoted_weeks.is_in_mailer as is_in_mailer,
-    promoted_weeks.lines > 0 as is_sold,
+    toBool(promoted_weeks.lines > 0) as is_sold,
     promoted_weeks.item_units as item_units,
     promoted_weeks.sales_value as sales_value,
     baselines.weeks_without_promotion as baseline_weeks,
