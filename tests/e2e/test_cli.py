@@ -51,7 +51,7 @@ def test_run_materialises_every_asset_reporting_each_stage_and_where_to_look(
     assert f"ok starting the warehouse on {WAREHOUSE_URL}" in result.stdout
     assert "ok registering silver in the warehouse (" in result.stdout
     assert "(dbt_weekly_marts) in " in result.stdout
-    assert "59 assets materialised" in result.stdout
+    assert "61 assets materialised" in result.stdout
     assert "`lakehouse up` opens the UI on http://127.0.0.1:3000" in result.stdout
     assert (
         "marts:    databases category, promotions, loyalty, exports; `lakehouse docs` serves their dbt docs"
