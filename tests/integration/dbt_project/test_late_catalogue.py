@@ -12,6 +12,7 @@ import shutil
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow as pa
@@ -27,6 +28,7 @@ from lakehouse.landing.land import LandingManifest
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
 from tests.clickhouse import connect, warehouse_on_free_port
+from tests.lake import landed_total
 
 pytestmark = pytest.mark.integration
 
@@ -43,7 +45,7 @@ class LateCatalogue:
     product: dict[str, object]
     """The catalogue row of the product left out of the first catalogue file."""
     landed_lines: int
-    landed_sales: float
+    landed_sales: Decimal
     product_lines: int
 
 
@@ -53,28 +55,18 @@ def _landing_transactions(settings: Settings) -> pa.Table:
     )
 
 
-def _lines_by_department(warehouse: WarehouseProcess, product_id: int) -> dict[str, int]:
-    rows = (
-        connect(warehouse)
-        .query(
-            "SELECT department, count() FROM category.fct_sales_lines WHERE product_id = {product:Int64} "
-            "GROUP BY department",
-            parameters={"product": product_id},
-        )
-        .result_rows
-    )
-    return {str(department): int(lines) for department, lines in rows}
+def _lines_per_department(
+    warehouse: WarehouseProcess, mart: str, lines: str, of_product: int | None = None
+) -> dict[str, int]:
+    where = "" if of_product is None else f"WHERE product_id = {int(of_product)}"
+    rows = connect(warehouse).query(f"SELECT department, {lines} FROM category.{mart} {where} GROUP BY department")
+    return {str(department): int(count) for department, count in rows.result_rows}
 
 
-def _lines_per_department(warehouse: WarehouseProcess, mart: str, lines: str) -> dict[str, int]:
-    rows = connect(warehouse).query(f"SELECT department, {lines} FROM category.{mart} GROUP BY department").result_rows
-    return {str(department): int(count) for department, count in rows}
-
-
-def _totals(warehouse: WarehouseProcess) -> tuple[int, float]:
-    totals = connect(warehouse).query("SELECT count(), round(sum(sales_value), 2) FROM category.fct_sales_lines")
+def _totals(warehouse: WarehouseProcess) -> tuple[int, Decimal]:
+    totals = connect(warehouse).query("SELECT count(), sum(sales_value) FROM category.fct_sales_lines")
     lines, sales = totals.result_rows[0]
-    return int(lines), float(sales)
+    return int(lines), sales
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +95,7 @@ def late_catalogue(
             warehouse=warehouse,
             product=catalogue.filter(listed).to_pylist()[0],
             landed_lines=transactions.num_rows,
-            landed_sales=round(pc.sum(transactions["sales_value"]).as_py(), 2),
+            landed_sales=landed_total(transactions["sales_value"].to_pylist()),
             product_lines=product_lines,
         )
 
@@ -123,7 +115,9 @@ def test_lines_of_a_product_not_yet_catalogued_are_sales_under_the_inferred_memb
     )
 
     assert member == [("UNKNOWN", "UNKNOWN", "unknown", True)]
-    assert _lines_by_department(late_catalogue.warehouse, product_id) == {"UNKNOWN": late_catalogue.product_lines}
+    assert _lines_per_department(late_catalogue.warehouse, "fct_sales_lines", "count()", product_id) == {
+        "UNKNOWN": late_catalogue.product_lines
+    }
     assert _totals(late_catalogue.warehouse) == (late_catalogue.landed_lines, late_catalogue.landed_sales)
 
 
@@ -151,7 +145,7 @@ def test_a_later_catalogue_file_moves_those_lines_to_the_real_department_none_lo
         .result_rows
     )
     assert members == [(product["department"], False)]
-    assert _lines_by_department(late_catalogue.warehouse, product_id) == {
+    assert _lines_per_department(late_catalogue.warehouse, "fct_sales_lines", "count()", product_id) == {
         str(product["department"]): late_catalogue.product_lines
     }
     assert _totals(late_catalogue.warehouse) == (late_catalogue.landed_lines, late_catalogue.landed_sales)
