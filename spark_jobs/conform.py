@@ -27,6 +27,7 @@ from pyspark.sql.functions import (
     to_json,
     when,
 )
+from pyspark.sql.types import DataType, DecimalType
 
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS
 from spark_jobs.tables import WEEK_OF_DATE, TableSpec
@@ -67,14 +68,41 @@ def type_rows(bronze: DataFrame, spec: TableSpec) -> DataFrame:
     for name, data_type in spec.columns:
         sql_type = data_type.simpleString()
         if name in raw:
-            value = expr(f"try_cast(`{name}` as {sql_type})")
-            verdicts.append((col(f"`{name}`").isNull() | value.isNotNull(), f"type: {name} is not {sql_type}"))
+            value = _amount(name, data_type) if isinstance(data_type, DecimalType) else _typed(name, sql_type)
+            verdicts.append((col(f"`{name}`").isNull() | value.isNotNull(), _type_break(name, data_type)))
         else:
             value = lit(None).cast(data_type)
         typed.append(value.alias(name))
     extra = [col(f"`{name}`") for name in raw if name not in spec.column_names]
     corrupt = [col(CORRUPT_RECORD)] if CORRUPT_RECORD in bronze.columns else []
     return bronze.select(*typed, *extra, *METADATA_COLUMNS, *corrupt, first_broken(verdicts).alias(RULE))
+
+
+FLOAT_NOISE = "1e-9"
+"""How far from a whole cent a landed amount may be and still be that cent: the error of a binary float, not a price."""
+
+
+def _typed(name: str, sql_type: str) -> Column:
+    return expr(f"try_cast(`{name}` as {sql_type})")
+
+
+def _amount(name: str, data_type: DecimalType) -> Column:
+    """An exact decimal of the column's scale, or null when the landed value is not one.
+
+    A feed that writes binary floats sends ``2.9899999999999998`` for 2.99 and
+    ``1.776357e-15`` for 0.00: within :data:`FLOAT_NOISE` of a whole cent, it
+    is that cent. ``1.234`` claims a precision money does not have and is a
+    type break, not rounded away.
+    """
+    exact = f"try_cast(`{name}` as decimal(38, 18))"
+    rounded = f"cast(round({exact}, {data_type.scale}) as {data_type.simpleString()})"
+    return expr(f"if(abs({exact} - {rounded}) < {FLOAT_NOISE}, {rounded}, null)")
+
+
+def _type_break(name: str, data_type: DataType) -> str:
+    if isinstance(data_type, DecimalType):
+        return f"type: {name} is not {data_type.simpleString()} (an amount with at most {data_type.scale} decimals)"
+    return f"type: {name} is not {data_type.simpleString()}"
 
 
 def with_week(frame: DataFrame, spec: TableSpec) -> DataFrame:

@@ -16,7 +16,7 @@ from pyspark.sql.types import (
     BooleanType,
     DataType,
     DateType,
-    DoubleType,
+    DecimalType,
     IntegerType,
     LongType,
     StringType,
@@ -28,6 +28,9 @@ from pyspark.sql.types import (
 LandingFormat = Literal["parquet", "csv", "json"]
 Origin = Literal["complete_journey", "synthetic"]
 """Where a table's landing files come from: the real Complete Journey package, or seeded synthetic data."""
+
+MONEY = DecimalType(18, 2)
+"""An amount of money: exact, in cents. A landed value with more than two decimal places is not money (a type break)."""
 
 FIRST_WEEK, LAST_WEEK = 1, 53
 WEEK_OF_DATE = "least(cast(floor(datediff(to_date({column}), date'2017-01-01') + 6) div 7 + 1 as int), 53)"
@@ -217,10 +220,10 @@ TABLES: dict[str, TableSpec] = {
                 ("basket_id", LongType()),
                 ("product_id", LongType()),
                 ("quantity", LongType()),
-                ("sales_value", DoubleType()),
-                ("retail_disc", DoubleType()),
-                ("coupon_disc", DoubleType()),
-                ("coupon_match_disc", DoubleType()),
+                ("sales_value", MONEY),
+                ("retail_disc", MONEY),
+                ("coupon_disc", MONEY),
+                ("coupon_match_disc", MONEY),
                 ("week", IntegerType()),
                 ("transaction_timestamp", TimestampType()),
             ),

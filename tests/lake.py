@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import io
 import shutil
+from collections.abc import Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -12,6 +14,17 @@ from pyspark.sql import SparkSession
 
 from lakehouse.settings import Settings
 from spark_jobs.delta_io import table_exists
+
+CENT = Decimal("0.01")
+
+
+def landed_amount(value: float) -> Decimal:
+    """What the lake makes of an amount a feed sent as a binary float: its cent (2.9899999999999998 is 2.99)."""
+    return Decimal(repr(value)).quantize(CENT)
+
+
+def landed_total(values: Iterable[float]) -> Decimal:
+    return sum((landed_amount(value) for value in values), Decimal("0.00"))
 
 
 def delta_rows(spark: SparkSession, path: str) -> int:

@@ -17,4 +17,4 @@ from by_store
 full outer join by_category
     on by_store.week = by_category.week
     and by_store.retailer_id = by_category.retailer_id
-where abs(store_level_sales_value - category_level_sales_value) > 0.005
+where store_level_sales_value != category_level_sales_value

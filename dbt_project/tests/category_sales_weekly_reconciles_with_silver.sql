@@ -26,5 +26,5 @@ select
     mart_quantity
 from silver_weeks
 full outer join mart_weeks on silver_weeks.week = mart_weeks.week
-where abs(silver_sales_value - mart_sales_value) > 0.005
+where silver_sales_value != mart_sales_value
     or silver_quantity != mart_quantity

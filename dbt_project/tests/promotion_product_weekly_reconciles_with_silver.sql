@@ -15,4 +15,4 @@ mart_weeks as (
 select *
 from silver_weeks
 full outer join mart_weeks on silver_weeks.week = mart_weeks.week
-where abs(silver_sales_value - mart_sales_value) > 0.005
+where silver_sales_value != mart_sales_value

@@ -11,10 +11,10 @@ renamed as (
         cast(store_id, 'Int64') as store_id,
         -- measures
         cast(quantity, 'Int64') as quantity,
-        cast(sales_value, 'Float64') as sales_value,
-        cast(retail_disc, 'Float64') as retail_discount,
-        cast(coupon_disc, 'Float64') as coupon_discount,
-        cast(coupon_match_disc, 'Float64') as coupon_match_discount,
+        cast(sales_value, 'Decimal(18, 2)') as sales_value,
+        cast(retail_disc, 'Decimal(18, 2)') as retail_discount,
+        cast(coupon_disc, 'Decimal(18, 2)') as coupon_discount,
+        cast(coupon_match_disc, 'Decimal(18, 2)') as coupon_match_discount,
         -- time
         cast(week, 'Int32') as week,
         cast(transaction_timestamp, 'DateTime64(6)') as transaction_at,

@@ -53,6 +53,30 @@ def test_values_are_typed_and_a_value_that_is_not_its_type_names_the_column(spar
     ]
 
 
+def test_an_amount_is_exact_cents_and_float_noise_is_the_cent_it_stands_for(spark: SparkSession) -> None:
+    landed = ["2.99", "2.9899999999999998", "1.776357e-15", "840", "1.234", "ten", None]
+    columns = [name for name, _ in TABLES["transactions"].columns]
+    valid: dict[str, object] = {name: "1" for name in columns}
+    valid["transaction_timestamp"] = "2017-01-01 10:00:00"
+    rows = [valid | {"basket_id": str(index), "sales_value": value} for index, value in enumerate(landed)]
+    metadata = {"_source_file": "t.parquet", "_source_checksum": "c", "_ingested_at": EARLY, "_batch_id": "b"}
+    bronze = spark.createDataFrame([Row(**(row | metadata)) for row in rows])
+
+    typed = type_rows(bronze, TABLES["transactions"]).orderBy(col("basket_id"))
+
+    assert dict(typed.dtypes)["sales_value"] == "decimal(18,2)"
+    not_cents = "type: sales_value is not decimal(18,2) (an amount with at most 2 decimals)"
+    assert [(str(row["sales_value"]), row[RULE]) for row in typed.collect()] == [
+        ("2.99", None),
+        ("2.99", None),
+        ("0.00", None),
+        ("840.00", None),
+        ("None", not_cents),
+        ("None", not_cents),
+        ("None", None),
+    ]
+
+
 def test_a_replacement_character_is_refused_as_not_utf8(spark: SparkSession) -> None:
     bronze = _bronze_stores(spark, ("3", "R03", "M\ufffdnchen", "DE", "latin1.csv"))
 

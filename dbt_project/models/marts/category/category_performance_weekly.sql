@@ -83,7 +83,7 @@ baskets_with_the_category as (
         category_baskets.retailer_id as retailer_id,
         category_baskets.department as department,
         category_baskets.product_category as product_category,
-        avg(basket_totals.basket_value) as average_basket_value,
+        {{ mean_amount('sum(basket_totals.basket_value)', 'count()') }} as average_basket_value,
         avg(basket_totals.basket_item_units) as average_basket_item_units
     from category_baskets
     inner join basket_totals on category_baskets.basket_id = basket_totals.basket_id
@@ -120,11 +120,11 @@ with_shares as (
         if(
             summed_by_category.sales_value = 0,
             0,
-            summed_by_category.private_label_sales_value / summed_by_category.sales_value
+            toFloat64(summed_by_category.private_label_sales_value) / toFloat64(summed_by_category.sales_value)
         ) as private_label_share,
-        summed_by_category.sales_value / nullIf(retailer_week_totals.retailer_sales_value, 0)
+        {{ ratio('summed_by_category.sales_value', 'retailer_week_totals.retailer_sales_value') }}
             as share_of_retailer_sales,
-        summed_by_category.sales_value / nullIf(buyers_total_spend.buyers_spend, 0) as share_of_wallet,
+        {{ ratio('summed_by_category.sales_value', 'buyers_total_spend.buyers_spend') }} as share_of_wallet,
         summed_by_category.baskets / retailer_week_totals.retailer_baskets as basket_penetration,
         baskets_with_the_category.average_basket_value as average_basket_value,
         baskets_with_the_category.average_basket_item_units as average_basket_item_units
@@ -147,22 +147,7 @@ with_shares as (
 with_growth as (
     select
         *,
-        sum(sales_value) over (
-            partition by retailer_id, department, product_category order by week
-            range between 1 preceding and 1 preceding
-        ) as sales_value_previous_week,
-        sum(sales_value) over (
-            partition by retailer_id, department, product_category order by week
-            range between 3 preceding and current row
-        ) as sales_value_last_4_weeks,
-        sum(sales_value) over (
-            partition by retailer_id, department, product_category order by week
-            range between 7 preceding and 4 preceding
-        ) as sales_value_prior_4_weeks,
-        sum(sales_value) over (
-            partition by retailer_id, department, product_category order by week
-            range between 52 preceding and 52 preceding
-        ) as sales_value_year_ago
+        {{ sales_of_earlier_weeks('retailer_id, department, product_category') }}
     from with_shares
 )
 
@@ -183,8 +168,5 @@ select
     basket_penetration,
     average_basket_value,
     average_basket_item_units,
-    sales_value / nullIf(sales_value_previous_week, 0) - 1 as sales_growth_vs_previous_week,
-    if(week >= 8, sales_value_last_4_weeks / nullIf(sales_value_prior_4_weeks, 0) - 1, null)
-        as sales_growth_last_4_weeks_vs_prior_4_weeks,
-    sales_value / nullIf(sales_value_year_ago, 0) - 1 as sales_growth_vs_year_ago
+    {{ sales_growth() }}
 from with_growth

@@ -82,7 +82,6 @@ select
     lines,
     baskets,
     households,
-    sales_value / nullIf(
-        sum(sales_value) over (partition by week, store_id, department, product_category), 0
-    ) as share_of_category
+    {{ ratio('sales_value', 'sum(sales_value) over (partition by week, store_id, department, product_category)') }}
+        as share_of_category
 from summed_by_store_and_product_type

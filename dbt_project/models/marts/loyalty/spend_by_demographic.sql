@@ -46,8 +46,8 @@ select
     uniqExact(household_id) as households,
     sum(monetary_value) as sales_value,
     sum(frequency_baskets) as baskets,
-    sales_value / households as sales_value_per_household,
+    {{ mean_amount('sales_value', 'households') }} as sales_value_per_household,
     baskets / households as baskets_per_household,
-    sales_value / nullIf(baskets, 0) as average_basket_value
+    {{ mean_amount('sales_value', 'nullIf(baskets, 0)') }} as average_basket_value
 from one_row_per_household_and_band
 group by band_demographic, band_value

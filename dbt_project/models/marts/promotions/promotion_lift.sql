@@ -39,7 +39,8 @@ baselines as (
         store_id,
         any(last_selling_week) - any(first_selling_week) + 1 - countIf(is_promoted) as weeks_without_promotion,
         sumIf(item_units, not is_promoted) / nullIf(weeks_without_promotion, 0) as baseline_item_units,
-        sumIf(sales_value, not is_promoted) / nullIf(weeks_without_promotion, 0) as baseline_sales_value
+        sumIf(sales_value, not is_promoted) as baseline_sales_total,
+        {{ mean_amount('baseline_sales_total', 'nullIf(weeks_without_promotion, 0)') }} as baseline_sales_value
     from weeks_in_span
     group by product_id, store_id
 ),
@@ -63,7 +64,8 @@ select
     baselines.baseline_item_units as baseline_item_units,
     baselines.baseline_sales_value as baseline_sales_value,
     promoted_weeks.item_units / nullIf(baselines.baseline_item_units, 0) as item_units_lift,
-    promoted_weeks.sales_value / nullIf(baselines.baseline_sales_value, 0) as sales_value_lift,
+    {{ ratio('promoted_weeks.sales_value * baselines.weeks_without_promotion', 'baselines.baseline_sales_total') }}
+        as sales_value_lift,
     promoted_weeks.item_units - baselines.baseline_item_units as incremental_item_units
 from promoted_weeks
 inner join baselines

@@ -46,8 +46,9 @@ select
     week_retail_discount as retail_discount,
     week_coupon_discount as coupon_discount,
     week_coupon_match_discount as coupon_match_discount,
-    (week_retail_discount + week_coupon_discount + week_coupon_match_discount) / nullIf(
-        week_sales_value + week_retail_discount + week_coupon_discount + week_coupon_match_discount, 0
-    ) as discount_depth
+    {{ ratio(
+        'week_retail_discount + week_coupon_discount + week_coupon_match_discount',
+        'week_sales_value + week_retail_discount + week_coupon_discount + week_coupon_match_discount'
+    ) }} as discount_depth
 from summed_by_product_week
 left join products on summed_by_product_week.product_id = products.product_id
