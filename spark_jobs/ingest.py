@@ -64,6 +64,15 @@ from spark_jobs.pii import apply_policy
 from spark_jobs.quality import GateResult, TableRuleError, run_gate
 from spark_jobs.tables import TableSpec
 
+BATCH_STORAGE = StorageLevel.DISK_ONLY
+"""Where a batch's frames, each read several times, are kept between Spark jobs: on local disk.
+
+Kept in memory (``MEMORY_AND_DISK``), the incoming, judged and governed frames
+of the full promotions feed (20.9 million rows) ran a 4 GB driver out of heap
+while the GX gate read them; on disk the same ingestion passes, in 292 s
+against 285 s in memory with 8 GB.
+"""
+
 MAX_REJECTED_SHARE = 0.5
 """Table rule: a landing file with more than half its rows rejected is a broken feed, not a few bad rows."""
 
@@ -345,10 +354,10 @@ def ingest_table(
     batch_id = batch_id_of(new)
 
     landed, incoming = _incoming_rows(spark, layout, spec, readable, privacy, (batch_id, ingested_at), erased, report)
-    incoming = incoming.persist(StorageLevel.MEMORY_AND_DISK)
+    incoming = incoming.persist(BATCH_STORAGE)
     judged, governed = _judged_and_governed(spark, layout, spec, incoming, privacy)
-    judged = judged.persist(StorageLevel.MEMORY_AND_DISK)
-    governed = governed.persist(StorageLevel.MEMORY_AND_DISK)
+    judged = judged.persist(BATCH_STORAGE)
+    governed = governed.persist(BATCH_STORAGE)
     repeats = None
     try:
         silver_exists = table_exists(spark, layout.silver(spec.name))
@@ -477,7 +486,7 @@ def _redeliveries(
         return None
     if spec.partitioned:
         existing = existing.where(col("week").isin(list(weeks)))
-    return redelivered(governed, existing, spec.keys, compared).persist(StorageLevel.MEMORY_AND_DISK)
+    return redelivered(governed, existing, spec.keys, compared).persist(BATCH_STORAGE)
 
 
 def _append_ledger(
