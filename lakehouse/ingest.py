@@ -32,6 +32,7 @@ from spark_jobs.delta_io import table_exists
 from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.quality import GateResult, keep_verdict, kept_verdict, run_gate
+from spark_jobs.session import SparkStoppedError, stopped_jvm
 from spark_jobs.tables import TABLES, TableSpec
 
 logger = logging.getLogger(__name__)
@@ -196,7 +197,12 @@ def ingest_one_table(
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
-        report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
+        try:
+            report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
+        except Exception as error:
+            if (stopped := stopped_jvm(spark, settings)) is not None:
+                raise SparkStoppedError(f"ingesting {name}: {stopped}") from error
+            raise
         line.add(rows=report.rows_in, files=report.files_new)
         _keep_the_verdict_of_a_first_batch(spark, settings, report)
         if report.files_new == 0:
@@ -220,12 +226,17 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
 
     A table that fails does not stop the others: each is attempted, and the
     summary names what failed. A table whose checked reference failed is not
-    attempted (its rows cannot be judged) and is listed as failed with why.
+    attempted (its rows cannot be judged) and is listed as failed with why; so
+    is every table after Spark's JVM stopped, with the reason it stopped.
     """
     ingested_at = datetime.now(UTC).replace(tzinfo=None)
     summary = IngestSummary({})
+    stopped: SparkStoppedError | None = None
     for name in TABLES:
         if tables is not None and name not in tables:
+            continue
+        if stopped is not None:
+            summary.failed[name] = SparkStoppedError(f"not attempted: {stopped}")
             continue
         if upstream := sorted({ref.table for ref in TABLES[name].checked_references if ref.table in summary.failed}):
             summary.failed[name] = UpstreamFailedError(
@@ -236,6 +247,9 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
             continue
         try:
             summary.tables[name] = ingest_one_table(spark, settings, name, ingested_at=ingested_at)
+        except SparkStoppedError as error:
+            logger.warning("%s", error)
+            summary.failed[name] = stopped = error
         except Exception as error:  # noqa: BLE001 - one table's failure is reported, the next table is attempted
             logger.warning("ingesting %s failed: %s", name, type(error).__name__)
             summary.failed[name] = error

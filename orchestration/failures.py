@@ -11,6 +11,7 @@ from lakehouse.dbt import DbtBuildError
 from lakehouse.ingest import MissingLandingFileError
 from lakehouse.warehouse import is_serving
 from spark_jobs.quality import TableRuleError
+from spark_jobs.session import SparkStoppedError
 
 TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPONENTIAL, jitter=dg.Jitter.PLUS_MINUS)
 """S3 or the warehouse unreachable, a lost executor: tried again after about 2, 4 and 8 seconds."""
@@ -23,11 +24,12 @@ def data_errors_are_final(warehouse_url: str | None = None) -> Iterator[None]:
     A table rule or GX suite that breaks, or a week's landing file that is
     missing, is a data error. So is a dbt failure, unless the warehouse at
     ``warehouse_url`` stopped answering meanwhile: then the failure may pass
-    and the step is retried.
+    and the step is retried. Spark's JVM having stopped (out of heap, say) is
+    final too: a retry in the same process would only meet the dead JVM again.
     """
     try:
         yield
-    except (TableRuleError, MissingLandingFileError) as error:
+    except (TableRuleError, MissingLandingFileError, SparkStoppedError) as error:
         raise dg.Failure(description=str(error).strip().splitlines()[0], allow_retries=False) from error
     except DbtBuildError as error:
         if warehouse_url is not None and not is_serving(warehouse_url):

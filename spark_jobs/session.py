@@ -39,6 +39,32 @@ class MissingSparkJarsError(RuntimeError):
     """The Maven-resolved jars are absent; ``make jars`` puts them in place."""
 
 
+SPARK_OUT_OF_MEMORY_EXIT = 52
+"""The exit code Spark's uncaught-exception handler gives the JVM on an ``OutOfMemoryError`` (``SparkExitCode.OOM``)."""
+
+
+class SparkStoppedError(RuntimeError):
+    """The session's JVM is gone: every later call would only fail with a refused connection to it."""
+
+
+def stopped_jvm(spark: SparkSession, settings: SessionSettings) -> str | None:
+    """Why the local JVM behind ``spark`` is no longer running, or None while it runs.
+
+    PySpark keeps the process it started (``spark-submit``, which becomes the
+    JVM) on its gateway; a session on a remote JVM has none, and None is the answer.
+    """
+    process = getattr(spark.sparkContext._gateway, "proc", None)
+    code = None if process is None else process.poll()
+    if code is None:
+        return None
+    if code == SPARK_OUT_OF_MEMORY_EXIT:
+        return (
+            f"Spark's JVM ran out of heap (java.lang.OutOfMemoryError with spark.driver.memory "
+            f"{settings.spark_driver_memory}; LAKEHOUSE_SPARK_DRIVER_MEMORY gives it more)"
+        )
+    return f"Spark's JVM stopped ({f'killed by signal {-code}' if code < 0 else f'exit code {code}'})"
+
+
 def spark_jars(jars_dir: Path) -> list[Path]:
     """The jars Spark needs beyond pyspark's own, or an error naming the fix."""
     jars = sorted(jars_dir.glob("*.jar"))
