@@ -49,6 +49,7 @@ from lakehouse.landing.erase import (
 )
 from lakehouse.landing.storage import landing_store
 from lakehouse.progress import stage
+from lakehouse.reconciliation import record_landing_sales
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client, is_serving
 from spark_jobs.delta_io import append_once, table_exists
@@ -398,6 +399,7 @@ def _erase_everywhere(
     for round_number in range(1, VERIFY_ROUNDS + 1):
         _erase_from_landing(spark, settings, households, f"{batch_id}-{round_number}", found)
         _erase_from_lake(spark, settings, households, found)
+        record_landing_sales(settings, lake_layout(settings))
         if is_serving(settings.clickhouse_url) or found.rows:
             rebuilt = _erase_from_warehouse(settings, households, found) or rebuilt
         with stage("verifying: tables, every readable Delta version, landing files, warehouse") as report:

@@ -7,7 +7,6 @@ import hashlib
 import io
 import logging
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import NamedTuple
@@ -15,7 +14,6 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 from delta.tables import DeltaTable
-from pyarrow import fs
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.functions import max as spark_max
@@ -24,9 +22,10 @@ from pyspark.sql.pandas.types import from_arrow_schema
 from governance.erasure import erased_households
 from governance.policy import default_policy
 from lakehouse.landing.land import read_manifest, week_folder, week_of_path
-from lakehouse.landing.storage import LandingStore, landing_store
+from lakehouse.landing.storage import LandingStore, files_under, landing_store
 from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
+from lakehouse.reconciliation import SALES_FEED, record_landing_sales
 from lakehouse.settings import Settings
 from spark_jobs.delta_io import table_exists
 from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
@@ -92,14 +91,6 @@ def _declared(spec: TableSpec, head: bytes) -> Declared:
         header = io.StringIO(head[:HEADER_BYTES].decode("utf-8-sig", errors="replace"), newline="")
         return Declared(tuple(next(csv.reader(header), [])))
     return Declared()
-
-
-def files_under(store: LandingStore, table: str) -> Iterator[str]:
-    selector = fs.FileSelector(store.path(table), recursive=True, allow_not_found=True)
-    for info in sorted(store.filesystem.get_file_info(selector), key=lambda info: info.path):
-        name = info.base_name
-        if info.type == fs.FileType.File and not name.startswith(("_", ".")):
-            yield info.path.removeprefix(store.root.rstrip("/") + "/")
 
 
 def landing_files(store: LandingStore, spec: TableSpec, weeks: range | None = None) -> list[LandingFile]:
@@ -218,6 +209,8 @@ def ingest_one_table(
             line.notes.append(f"quarantine: {count:,} rows: {rule}")
         for source_file, reason in report.unreadable.items():
             line.notes.append(f"not ingested: {source_file}: {reason}")
+    if name == SALES_FEED:
+        record_landing_sales(settings, lake_layout(settings))
     return report
 
 

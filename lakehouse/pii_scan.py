@@ -30,8 +30,9 @@ from governance.delta_read import arrow_schema, read_delta
 from governance.masking import build_analyzer
 from governance.pii_scan import PRESIDIO_ENTITIES, Analyse, Finding, PiiScanner, PlantedValues
 from governance.policy import Classification, default_policy
-from lakehouse.ingest import files_under, lake_layout
-from lakehouse.landing.storage import landing_store
+from lakehouse.ingest import lake_layout
+from lakehouse.landing.storage import files_under, landing_store
+from lakehouse.object_store import delta_rs_uri
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client, is_serving
@@ -112,9 +113,8 @@ def _delta_tables(settings: Settings, zone: str) -> Iterator[tuple[str, DeltaTab
     layout = lake_layout(settings)
     for table in TABLES:
         uri = layout.silver(table) if zone == "silver" else layout.quarantine(table)
-        uri = "s3://" + uri.split("://", 1)[1] if uri.startswith("s3a://") else uri
         try:
-            delta = DeltaTable(uri, storage_options=settings.delta_rs_storage_options or None)
+            delta = DeltaTable(delta_rs_uri(uri), storage_options=settings.delta_rs_storage_options or None)
         except TableNotFoundError:
             continue
         yield table, delta

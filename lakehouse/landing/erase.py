@@ -22,9 +22,8 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from governance.policy import LandingErasure
-from lakehouse.ingest import files_under
 from lakehouse.landing.land import read_manifest, write_manifest
-from lakehouse.landing.storage import LandingStore
+from lakehouse.landing.storage import LandingStore, files_under
 from spark_jobs.tables import TABLES, TableSpec
 
 HOUSEHOLD_IN_TEXT = re.compile(r'"household_id"\s*:\s*"?(\d+)')

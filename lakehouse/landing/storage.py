@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import urlparse
 
@@ -34,3 +35,12 @@ def landing_store(settings: Settings) -> LandingStore:
     local = fs.LocalFileSystem()
     local.create_dir(uri, recursive=True)
     return LandingStore(local, uri, uri)
+
+
+def files_under(store: LandingStore, table: str) -> Iterator[str]:
+    """The relative paths of a feed's files, in order; names starting ``_`` or ``.`` are not feed files."""
+    selector = fs.FileSelector(store.path(table), recursive=True, allow_not_found=True)
+    for info in sorted(store.filesystem.get_file_info(selector), key=lambda info: info.path):
+        name = info.base_name
+        if info.type == fs.FileType.File and not name.startswith(("_", ".")):
+            yield info.path.removeprefix(store.root.rstrip("/") + "/")

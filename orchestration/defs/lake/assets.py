@@ -16,6 +16,7 @@ from collections.abc import Iterator
 import dagster as dg
 
 from lakehouse.ingest import ingest_one_table, lake_layout, silver_updated_at, silver_verdict
+from lakehouse.reconciliation import LANDING_SALES_WEEKLY, SALES_FEED
 from lakehouse.settings import Settings
 from orchestration.defs.landing.assets import landing_key
 from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
@@ -36,6 +37,23 @@ def bronze_key(table: str) -> dg.AssetKey:
 
 def silver_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["silver", table])
+
+
+LANDING_SALES_KEY = dg.AssetKey(["reconciliation", "landing_sales_weekly"])
+"""The landing's recorded weekly sales: the dbt source ``reconciliation.landing_sales_weekly``."""
+
+
+def _landing_sales_spec() -> dg.AssetSpec:
+    return dg.AssetSpec(
+        LANDING_SALES_KEY,
+        deps=[landing_key(SALES_FEED)],
+        group_name="silver",
+        kinds={"duckdb", "delta"},
+        owners=[PLATFORM_OWNER],
+        description="Each week's lines, baskets, households, units and sales as the ingested landing files hold "
+        "them (less quarantine and erased households), recorded with every ingestion of transactions; dbt's "
+        "fct_sales_lines_reconciles_with_landing test holds the mart to them.",
+    )
 
 
 def _gx_check_result(table: str, gate: GateResult, scope: str) -> dg.AssetCheckResult:
@@ -74,6 +92,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 description=f"`{table}` typed, judged by its row rules, deduplicated on "
                 f"{', '.join(spec.keys)}, personal data tokenised or masked; rejects in quarantine/{table}.",
             ),
+            *([_landing_sales_spec()] if table == SALES_FEED else []),
         ],
         check_specs=[
             dg.AssetCheckSpec(
@@ -132,6 +151,11 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(updated_at)} if updated_at else {}),
             },
         )
+        if table == SALES_FEED:
+            yield dg.MaterializeResult(
+                asset_key=LANDING_SALES_KEY,
+                metadata={"location": dg.MetadataValue.path(f"{layout.root}/{LANDING_SALES_WEEKLY}"), **scope},
+            )
         verdict = silver_verdict(session, settings, report, weeks)
         if verdict is not None:
             yield _gx_check_result(table, *verdict)

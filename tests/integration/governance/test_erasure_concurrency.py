@@ -12,8 +12,8 @@ from pyspark.sql import SparkSession
 
 from governance.erasure import ErasureRequest
 from lakehouse.erasure import erase_households, find_remains
-from lakehouse.ingest import files_under, ingest_one_table
-from lakehouse.landing.storage import landing_store
+from lakehouse.ingest import ingest_one_table
+from lakehouse.landing.storage import files_under, landing_store
 from spark_jobs.erasure import COMMIT_CONFLICTS
 from tests.integration.governance.conftest import CompliancePlatform, lake_rows_by_household, without
 

@@ -10,9 +10,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from pyspark.sql import SparkSession
+from pyspark.sql.functions import count, count_distinct
+from pyspark.sql.functions import sum as spark_sum
 
 from lakehouse.ingest import IngestSummary, ingest_all, lake_layout
 from lakehouse.landing.land import LandingManifest, weekly_path
+from lakehouse.reconciliation import FIGURES, LANDING_SALES_WEEKLY, landing_sales_weekly
 from lakehouse.settings import Settings
 from tests.lake import landed_amount
 
@@ -174,3 +177,28 @@ def test_non_utf8_bytes_in_a_csv_row_quarantine_that_row(
 
     assert report.by_rule == {"encoding: not UTF-8": 1}
     assert report.rows_accepted == len(source) - 2
+
+
+def test_the_landing_figures_recorded_with_ingestion_are_silver_week_by_week_less_what_quarantine_holds(
+    bad_landing: tuple[Settings, dict[str, str], pa.Table, IngestSummary], spark: SparkSession
+) -> None:
+    settings, _, _, _ = bad_landing
+    layout = lake_layout(settings)
+    silver = spark.read.format("delta").load(layout.silver("transactions"))
+    by_week = silver.groupBy("week").agg(
+        count("*").alias("lines"),
+        count_distinct("basket_id").alias("baskets"),
+        count_distinct("household_id").alias("households"),
+        spark_sum("quantity").alias("units"),
+        spark_sum("sales_value").alias("sales_value"),
+    )
+    expected = {row["week"]: (row["lines"], row["baskets"], row["households"], row["units"], row["sales_value"])
+                for row in by_week.collect()}  # fmt: skip
+    recorded = spark.read.format("delta").load(f"{layout.root}/{LANDING_SALES_WEEKLY}")
+
+    figures = landing_sales_weekly(settings, layout)
+
+    computed = {row["week"]: tuple(row[name] for name in FIGURES) for row in figures.to_pylist()}
+    assert sorted(expected) == [GOOD_WEEK, BAD_WEEK]
+    assert computed == expected
+    assert {row["week"]: tuple(row[name] for name in FIGURES) for row in recorded.collect()} == expected
