@@ -7,29 +7,9 @@ import pytest
 from lakehouse.dbt import DbtBuild, build_marts
 from lakehouse.warehouse import WarehouseProcess
 from tests.clickhouse import ANALYST, connect
+from tests.marts import MARTS
 
 pytestmark = pytest.mark.integration
-
-MARTS = {
-    "category": [
-        "category_growth_weekly",
-        "category_performance_weekly",
-        "category_sales_weekly",
-        "dim_products",
-        "dim_stores",
-        "fct_sales_lines",
-    ],
-    "promotions": [
-        "campaign_performance",
-        "campaign_type_performance",
-        "promotion_calendar",
-        "promotion_lift",
-        "promotion_product_weekly",
-        "promotion_type_lift",
-    ],
-    "loyalty": ["campaign_participation", "household_rfm", "spend_by_demographic"],
-    "exports": ["export_household_segments"],
-}
 
 
 def _mart_totals(warehouse: WarehouseProcess) -> dict[str, tuple[int, float]]:

@@ -16,7 +16,7 @@ from lakehouse.child_server import start_child, stop_child
 from lakehouse.processes import answers, free_port
 from lakehouse.warehouse import WarehouseProcess
 from tests.browser import chromium
-from tests.integration.dbt_project.test_dbt_build import MARTS
+from tests.marts import MARTS
 
 pytestmark = pytest.mark.integration
 

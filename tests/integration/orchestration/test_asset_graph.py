@@ -17,21 +17,10 @@ from orchestration.defs.lake.assets import LANDING_SALES_KEY, bronze_key, silver
 from orchestration.defs.landing.assets import landing_key
 from orchestration.partitions import WEEK_PARTITIONS
 from spark_jobs.tables import TABLES
+from tests.marts import MARTS
 
 pytestmark = pytest.mark.integration
 
-MARTS = {
-    "category": [
-        "dim_products", "dim_stores", "fct_sales_lines", "category_sales_weekly", "category_performance_weekly",
-        "category_growth_weekly",
-    ],
-    "promotions": [
-        "promotion_calendar", "promotion_product_weekly", "promotion_lift", "promotion_type_lift",
-        "campaign_performance", "campaign_type_performance",
-    ],
-    "loyalty": ["household_rfm", "spend_by_demographic", "campaign_participation"],
-    "exports": ["export_household_segments"],
-}  # fmt: skip
 WEEKLY_MARTS = {
     ("category", "fct_sales_lines"),
     ("category", "category_sales_weekly"),
