@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import traceback
 from datetime import UTC, datetime
 from pathlib import Path
@@ -39,11 +40,26 @@ def one_line(error: Exception) -> str:
     return escape(meaningful[0] if meaningful else type(error).__name__)
 
 
+def spark_stopped() -> str | None:
+    """Why this process's Spark JVM died, when the command used Spark; a call into a dead JVM says only "refused"."""
+    if "pyspark" not in sys.modules:
+        return None
+    from spark_jobs.session import stopped_jvm
+
+    return stopped_jvm(get_settings())
+
+
+def failure_line(error: Exception) -> str:
+    """The one line a failure prints: why Spark's JVM died when it did, else the error's own first line."""
+    reason = spark_stopped()
+    return escape(reason) if reason is not None else one_line(error)
+
+
 def report_failure(error: Exception) -> None:
     """One line for the person and where the full trace is; with --debug, the trace itself on the console."""
     if failure_mode.debug:
         console.print("".join(traceback.format_exception(error)), markup=False, end="")
         return
     log = failure_log([error])
-    console.print(f"[bold red]error[/] {one_line(error)}")
+    console.print(f"[bold red]error[/] {failure_line(error)}")
     console.print(f"   details: {escape(str(log))} (or rerun with --debug)")

@@ -188,12 +188,7 @@ def ingest_one_table(
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
-        try:
-            report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
-        except Exception as error:
-            if (stopped := stopped_jvm(spark, settings)) is not None:
-                raise SparkStoppedError(f"ingesting {name}: {stopped}") from error
-            raise
+        report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
         line.add(rows=report.rows_in, files=report.files_new)
         _keep_the_verdict_of_a_first_batch(spark, settings, report)
         if report.files_new == 0:
@@ -240,10 +235,12 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
             continue
         try:
             summary.tables[name] = ingest_one_table(spark, settings, name, ingested_at=ingested_at)
-        except SparkStoppedError as error:
-            logger.warning("%s", error)
-            summary.failed[name] = stopped = error
         except Exception as error:  # noqa: BLE001 - one table's failure is reported, the next table is attempted
+            if (reason := stopped_jvm(settings)) is not None:
+                stopped = SparkStoppedError(f"ingesting {name}: {reason}")
+                logger.warning("%s", stopped)
+                summary.failed[name] = stopped
+                continue
             logger.warning("ingesting %s failed: %s", name, type(error).__name__)
             summary.failed[name] = error
     return summary

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Protocol
 
+from pyspark import SparkContext
 from pyspark.sql import SparkSession
 
 
@@ -47,13 +48,18 @@ class SparkStoppedError(RuntimeError):
     """The session's JVM is gone: every later call would only fail with a refused connection to it."""
 
 
-def stopped_jvm(spark: SparkSession, settings: SessionSettings) -> str | None:
-    """Why the local JVM behind ``spark`` is no longer running, or None while it runs.
+def stopped_jvm(settings: SessionSettings) -> str | None:
+    """Why the local JVM of this process's Spark session is no longer running, or None (running, or no session).
 
-    PySpark keeps the process it started (``spark-submit``, which becomes the
-    JVM) on its gateway; a session on a remote JVM has none, and None is the answer.
+    Asked where a failure is turned into its reason (the command line's
+    one-line failure, a Dagster step's failure, a table's ingestion): after the
+    JVM died every call into it fails with a refused connection, which says
+    nothing of why. PySpark keeps the process it started (``spark-submit``,
+    which becomes the JVM) on the active context's gateway; a session on a
+    remote JVM has none, and None is the answer.
     """
-    process = getattr(spark.sparkContext._gateway, "proc", None)
+    context = SparkContext._active_spark_context
+    process = None if context is None else getattr(context._gateway, "proc", None)
     code = None if process is None else process.poll()
     if code is None:
         return None

@@ -14,6 +14,7 @@ changed, not when the step last ran.
 from collections.abc import Iterator
 
 import dagster as dg
+from pyspark.sql import SparkSession
 
 from lakehouse.ingest import ingest_one_table, lake_layout, silver_updated_at, silver_verdict
 from lakehouse.reconciliation import LANDING_SALES_WEEKLY, SALES_FEED
@@ -67,6 +68,66 @@ def _gx_check_result(table: str, gate: GateResult, scope: str) -> dg.AssetCheckR
     )  # fmt: skip
 
 
+def _ingested(
+    context: dg.AssetExecutionContext, session: SparkSession, settings: Settings, table: str
+) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
+    """One table's ingestion, then its assets' metadata and checks, as Dagster records them."""
+    weeks = weeks_of_run(context)
+    try:
+        with data_errors_are_final():
+            report = ingest_one_table(session, settings, table, weeks)
+    except dg.Failure as failure:
+        cause = failure.__cause__
+        if isinstance(cause, TableRuleError) and cause.gate is not None:
+            yield _gx_check_result(table, cause.gate, "the batch that was refused")
+        raise
+    layout = lake_layout(settings)
+    scope = {"data_weeks": weeks_label(weeks)} if weeks is not None else {}
+    yield dg.MaterializeResult(
+        asset_key=bronze_key(table),
+        metadata={
+            "rows_written": report.bronze_rows_written,
+            "files_new": report.files_new,
+            "files_seen": report.files_seen,
+            "files_not_ingested": "; ".join(f"{path}: {why}" for path, why in report.unreadable.items()) or "none",
+            "location": dg.MetadataValue.path(layout.bronze(table)),
+            **scope,
+        },
+    )
+    updated_at = silver_updated_at(session, settings, table)
+    yield dg.MaterializeResult(
+        asset_key=silver_key(table),
+        metadata={
+            "rows_in": report.rows_in,
+            "rows_accepted": report.rows_accepted,
+            "rows_quarantined": report.rows_quarantined,
+            "rows_written": report.rows_written,
+            "delta_version": report.silver_version if report.silver_version is not None else "unchanged",
+            "quarantine_rules": dg.MetadataValue.json(report.by_rule),
+            "location": dg.MetadataValue.path(layout.silver(table)),
+            **scope,
+            **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(updated_at)} if updated_at else {}),
+        },
+    )
+    if table == SALES_FEED:
+        yield dg.MaterializeResult(
+            asset_key=LANDING_SALES_KEY,
+            metadata={"location": dg.MetadataValue.path(f"{layout.root}/{LANDING_SALES_WEEKLY}"), **scope},
+        )
+    verdict = silver_verdict(session, settings, report, weeks)
+    if verdict is not None:
+        yield _gx_check_result(table, *verdict)
+    else:
+        yield _gx_check_result(table, GateResult(True, (), "none"), "no rows: silver does not exist yet")
+    yield dg.AssetCheckResult(
+        asset_key=silver_key(table),
+        check_name=FILES_CHECK,
+        passed=not report.unreadable,
+        severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"files_new": report.files_new, "set_aside": dg.MetadataValue.json(report.unreadable)},
+    )
+
+
 def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
     """The bronze and silver assets of one table, and the GX suite as silver's check."""
     table = spec.name
@@ -113,61 +174,8 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
     def ingest(
         context: dg.AssetExecutionContext, spark: SparkResource, settings: dg.ResourceParam[Settings]
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        weeks = weeks_of_run(context)
-        session = spark.session()
-        try:
-            with data_errors_are_final():
-                report = ingest_one_table(session, settings, table, weeks)
-        except dg.Failure as failure:
-            cause = failure.__cause__
-            if isinstance(cause, TableRuleError) and cause.gate is not None:
-                yield _gx_check_result(table, cause.gate, "the batch that was refused")
-            raise
-        layout = lake_layout(settings)
-        scope = {"data_weeks": weeks_label(weeks)} if weeks is not None else {}
-        yield dg.MaterializeResult(
-            asset_key=bronze_key(table),
-            metadata={
-                "rows_written": report.bronze_rows_written,
-                "files_new": report.files_new,
-                "files_seen": report.files_seen,
-                "files_not_ingested": "; ".join(f"{path}: {why}" for path, why in report.unreadable.items()) or "none",
-                "location": dg.MetadataValue.path(layout.bronze(table)),
-                **scope,
-            },
-        )
-        updated_at = silver_updated_at(session, settings, table)
-        yield dg.MaterializeResult(
-            asset_key=silver_key(table),
-            metadata={
-                "rows_in": report.rows_in,
-                "rows_accepted": report.rows_accepted,
-                "rows_quarantined": report.rows_quarantined,
-                "rows_written": report.rows_written,
-                "delta_version": report.silver_version if report.silver_version is not None else "unchanged",
-                "quarantine_rules": dg.MetadataValue.json(report.by_rule),
-                "location": dg.MetadataValue.path(layout.silver(table)),
-                **scope,
-                **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(updated_at)} if updated_at else {}),
-            },
-        )
-        if table == SALES_FEED:
-            yield dg.MaterializeResult(
-                asset_key=LANDING_SALES_KEY,
-                metadata={"location": dg.MetadataValue.path(f"{layout.root}/{LANDING_SALES_WEEKLY}"), **scope},
-            )
-        verdict = silver_verdict(session, settings, report, weeks)
-        if verdict is not None:
-            yield _gx_check_result(table, *verdict)
-        else:
-            yield _gx_check_result(table, GateResult(True, (), "none"), "no rows: silver does not exist yet")
-        yield dg.AssetCheckResult(
-            asset_key=silver_key(table),
-            check_name=FILES_CHECK,
-            passed=not report.unreadable,
-            severity=dg.AssetCheckSeverity.ERROR,
-            metadata={"files_new": report.files_new, "set_aside": dg.MetadataValue.json(report.unreadable)},
-        )
+        with data_errors_are_final(spark_of=settings):
+            yield from _ingested(context, spark.session(), settings, table)
 
     return ingest
 

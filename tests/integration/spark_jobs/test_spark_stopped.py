@@ -1,8 +1,10 @@
-"""When Spark's JVM dies mid-ingestion (out of heap, or killed), the failure says so in one line.
+"""When Spark's JVM dies (out of heap, or killed), every failure after it says so in one line.
 
 Before, every table after the death failed with ``ConnectionRefusedError`` and
-the reason (``java.lang.OutOfMemoryError``) was only in the JVM's log.
-Each case runs in a process of its own: its JVM really dies.
+the reason (``java.lang.OutOfMemoryError``) was only in the JVM's log. The
+reason is asked where failures are rendered: ingestion's table loop, the
+command line's one-line failure and a Dagster step's failure. Each case runs in
+a process of its own: its JVM really dies.
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
+from rich.markup import escape
 
 from lakehouse.landing.land import LandingManifest
 from lakehouse.settings import Settings
@@ -38,11 +42,24 @@ else:
     os.kill(jvm.pid, signal.SIGKILL)
 jvm.wait(timeout=120)
 summary = ingest_all(spark, settings, ["stores", "products"])
-print(json.dumps({name: str(error) for name, error in summary.failed.items()}))
+try:
+    spark.range(1).count()
+except Exception as error:
+    from cli.failure import failure_line
+    command_line = failure_line(error)
+import dagster as dg
+from orchestration.failures import data_errors_are_final
+try:
+    with data_errors_are_final(spark_of=settings):
+        spark.range(1).count()
+except dg.Failure as failure:
+    step = {"description": failure.description, "retried": failure.allow_retries}
+failed = {name: str(error) for name, error in summary.failed.items()}
+print(json.dumps({"ingestion": failed, "command_line": command_line, "dagster_step": step}))
 """
 
 
-def _ingest_after_the_jvm_died(data_dir: Path, landing: str, how: str) -> dict[str, str]:
+def _failures_after_the_jvm_died(data_dir: Path, landing: str, how: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", INGEST_AFTER_THE_JVM_DIED, str(data_dir), landing, how],
         capture_output=True,
@@ -51,8 +68,8 @@ def _ingest_after_the_jvm_died(data_dir: Path, landing: str, how: str) -> dict[s
         check=False,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    failed: dict[str, str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return failed
+    failures: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return failures
 
 
 @pytest.mark.parametrize(
@@ -67,13 +84,15 @@ def _ingest_after_the_jvm_died(data_dir: Path, landing: str, how: str) -> dict[s
     ],
     ids=["out of heap", "killed"],
 )
-def test_a_dead_jvm_fails_the_table_with_why_and_the_rest_are_not_attempted(
+def test_a_dead_jvm_fails_with_why_in_ingestion_the_command_line_and_a_dagster_step_that_is_not_retried(
     tmp_path: Path, local_settings: Settings, sample_landing: LandingManifest, how: str, reason: str
 ) -> None:
-    failed = _ingest_after_the_jvm_died(tmp_path, local_settings.landing_uri, how)
+    failures = _failures_after_the_jvm_died(tmp_path, local_settings.landing_uri, how)
 
-    assert failed == {
+    assert failures["ingestion"] == {
         "stores": f"ingesting stores: {reason}",
         "products": f"not attempted: ingesting stores: {reason}",
     }
+    assert failures["command_line"] == escape(reason)
+    assert failures["dagster_step"] == {"description": reason, "retried": False}
     assert not (tmp_path / "lake").exists()
