@@ -40,23 +40,6 @@ def silver_key(table: str) -> dg.AssetKey:
     return dg.AssetKey(["silver", table])
 
 
-LANDING_SALES_KEY = dg.AssetKey(["reconciliation", "landing_sales_weekly"])
-"""The landing's recorded weekly sales: the dbt source ``reconciliation.landing_sales_weekly``."""
-
-
-def _landing_sales_spec() -> dg.AssetSpec:
-    return dg.AssetSpec(
-        LANDING_SALES_KEY,
-        deps=[landing_key(SALES_FEED)],
-        group_name="silver",
-        kinds={"duckdb", "delta"},
-        owners=[PLATFORM_OWNER],
-        description="Each week's lines, baskets, households, units and sales as the ingested landing files hold "
-        "them (less quarantine and erased households), recorded with every ingestion of transactions; dbt's "
-        "fct_sales_lines_reconciles_with_landing test holds the mart to them.",
-    )
-
-
 def _gx_check_result(table: str, gate: GateResult, scope: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         asset_key=silver_key(table),
@@ -95,6 +78,11 @@ def _ingested(
         },
     )
     updated_at = silver_updated_at(session, settings, table)
+    landing_figures = (
+        {"landing_sales_weekly": dg.MetadataValue.path(f"{layout.root}/{LANDING_SALES_WEEKLY}")}
+        if table == SALES_FEED
+        else {}
+    )
     yield dg.MaterializeResult(
         asset_key=silver_key(table),
         metadata={
@@ -105,15 +93,11 @@ def _ingested(
             "delta_version": report.silver_version if report.silver_version is not None else "unchanged",
             "quarantine_rules": dg.MetadataValue.json(report.by_rule),
             "location": dg.MetadataValue.path(layout.silver(table)),
+            **landing_figures,
             **scope,
             **({"dagster/last_updated_timestamp": dg.MetadataValue.timestamp(updated_at)} if updated_at else {}),
         },
     )
-    if table == SALES_FEED:
-        yield dg.MaterializeResult(
-            asset_key=LANDING_SALES_KEY,
-            metadata={"location": dg.MetadataValue.path(f"{layout.root}/{LANDING_SALES_WEEKLY}"), **scope},
-        )
     verdict = silver_verdict(session, settings, report, weeks)
     if verdict is not None:
         yield _gx_check_result(table, *verdict)
@@ -153,7 +137,6 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
                 description=f"`{table}` typed, judged by its row rules, deduplicated on "
                 f"{', '.join(spec.keys)}, personal data tokenised or masked; rejects in quarantine/{table}.",
             ),
-            *([_landing_sales_spec()] if table == SALES_FEED else []),
         ],
         check_specs=[
             dg.AssetCheckSpec(

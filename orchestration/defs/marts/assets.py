@@ -2,9 +2,9 @@
 
 Each dbt model is an asset keyed ``<database>/<model>`` in the group of its
 folder (staging, intermediate, category, promotions, loyalty); each dbt source
-is the lake asset of the same name (``silver/<table>``, and the landing's
-recorded figures ``reconciliation/landing_sales_weekly``), so lineage runs from
-landing into the marts. dbt tests on models are the models' asset checks; the source tests run
+is the silver asset of the same name, or the asset its ``meta.dagster.asset_key``
+names (the landing's figures are recorded by ``silver/transactions``), so
+lineage runs from landing into the marts. dbt tests on models are the models' asset checks; the source tests run
 beside the staging models that read the sources (as tests, not as checks on
 silver, so that materialising silver never starts dbt).
 
@@ -39,11 +39,12 @@ BUILT_ON_INCREMENTAL = "config.materialized:incremental+,resource_type:model"
 
 
 class PlatformDbtTranslator(DagsterDbtTranslator):
-    """Keys as the warehouse names tables (``category/fct_sales_lines``), sources as lake tables, groups by folder."""
+    """Keys as the warehouse names tables (``category/fct_sales_lines``), sources as silver, groups from folders."""
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey([dbt_resource_props["source_name"], dbt_resource_props["name"]])
+            declared = dbt_resource_props.get("meta", {}).get("dagster", {}).get("asset_key")
+            return dg.AssetKey(declared or ["silver", dbt_resource_props["name"]])
         return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
