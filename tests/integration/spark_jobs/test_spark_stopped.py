@@ -10,6 +10,7 @@ a process of its own: its JVM really dies.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -26,11 +27,11 @@ pytestmark = pytest.mark.integration
 INGEST_AFTER_THE_JVM_DIED = """
 import json, os, signal, sys
 from lakehouse.ingest import ingest_all
-from lakehouse.settings import Settings
+from lakehouse.settings import get_settings
 from spark_jobs.session import build_spark_session
 
-data_dir, landing, how = sys.argv[1:4]
-settings = Settings(data_dir=data_dir, landing_uri=landing, spark_driver_memory="512m")
+how = sys.argv[1]
+settings = get_settings()
 spark = build_spark_session(settings, app_name="jvm-dies")
 jvm = spark.sparkContext._gateway.proc
 if how == "heap":
@@ -60,8 +61,14 @@ print(json.dumps({"ingestion": failed, "command_line": command_line, "dagster_st
 
 
 def _failures_after_the_jvm_died(data_dir: Path, landing: str, how: str) -> dict[str, Any]:
+    settings = {
+        "LAKEHOUSE_DATA_DIR": str(data_dir),
+        "LAKEHOUSE_LANDING_URI": landing,
+        "LAKEHOUSE_SPARK_DRIVER_MEMORY": "512m",
+    }
     done = subprocess.run(
-        [sys.executable, "-c", INGEST_AFTER_THE_JVM_DIED, str(data_dir), landing, how],
+        [sys.executable, "-c", INGEST_AFTER_THE_JVM_DIED, how],
+        env={**os.environ, **settings},
         capture_output=True,
         text=True,
         timeout=600,
