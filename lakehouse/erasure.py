@@ -181,7 +181,7 @@ def _mark_rewritten_as_ingested(
     after the last run) stays new, so the next ingestion still brings in what it corrects.
     """
     layout = lake_layout(settings)
-    ledger = {table: ledger_entries(spark, layout, table) for table in {result.table for result in results}}
+    ledger = {table: ledger_entries(layout, table) for table in {result.table for result in results}}
     entries = [
         (result.table, result.relative_path, result.new_checksum, f"erasure:{ledger_batch}", result.rows_left, None,
          None, default_policy().version, datetime.now(UTC).replace(tzinfo=None))

@@ -13,10 +13,9 @@ from typing import NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from delta.tables import DeltaTable
+from deltalake import DeltaTable
 from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
-from pyspark.sql.functions import max as spark_max
 from pyspark.sql.pandas.types import from_arrow_schema
 
 from governance.erasure import erased_households
@@ -27,7 +26,6 @@ from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
 from lakehouse.reconciliation import SALES_FEED, record_landing_sales
 from lakehouse.settings import Settings
-from spark_jobs.delta_io import table_exists
 from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.quality import GateResult, keep_verdict, kept_verdict, run_gate
@@ -42,7 +40,11 @@ HEADER_BYTES = 2**16
 
 
 def lake_layout(settings: Settings) -> LakeLayout:
-    return LakeLayout(root=settings.lake_uri.rstrip("/"), quality_dir=settings.data_dir / "quality")
+    return LakeLayout(
+        root=settings.lake_uri.rstrip("/"),
+        quality_dir=settings.data_dir / "quality",
+        storage_options=settings.delta_rs_storage_options,
+    )
 
 
 HADOOP_GLOB = re.compile(r"([\\\[\]{}*?])")
@@ -190,7 +192,7 @@ def ingest_one_table(
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
         report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
         line.add(rows=report.rows_in, files=report.files_new)
-        _keep_the_verdict_of_a_first_batch(spark, settings, report)
+        _keep_the_verdict_of_a_first_batch(settings, report)
         if report.files_new == 0:
             line.notes.append(f"no new files ({report.files_seen} already ingested)")
         else:
@@ -246,18 +248,19 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
     return summary
 
 
+ROW_CHANGES = ("WRITE", "MERGE", "DELETE")
+"""Delta operations that change a table's rows (not OPTIMIZE or VACUUM)."""
+
 WHOLE_TABLE = "all"
 """The scope of a verdict on every row of a snapshot."""
 
 
-def _snapshot(table: DeltaTable, version: int) -> str:
+def _snapshot(table: DeltaTable) -> str:
     """The table's id and version: the same snapshot holds the same rows."""
-    detail = table.detail().first()
-    assert detail is not None, "a Delta table has a detail row"
-    return f"{detail['id']}@{version}"
+    return f"{table.metadata().id}@{table.version()}"
 
 
-def _keep_the_verdict_of_a_first_batch(spark: SparkSession, settings: Settings, report: TableReport) -> None:
+def _keep_the_verdict_of_a_first_batch(settings: Settings, report: TableReport) -> None:
     """A batch that created silver is all of silver's first version: its verdict is the verdict on that snapshot.
 
     A rerun with nothing new then answers silver's check from it instead of validating the same rows again.
@@ -265,8 +268,10 @@ def _keep_the_verdict_of_a_first_batch(spark: SparkSession, settings: Settings, 
     if report.gate is None or not report.gate.success or report.silver_version != 0:
         return
     layout = lake_layout(settings)
-    snapshot = _snapshot(DeltaTable.forPath(spark, layout.silver(report.table)), 0)
-    keep_verdict(layout.quality_dir, TABLES[report.table], f"{snapshot}:{WHOLE_TABLE}", report.gate)
+    table = layout.open_table(layout.silver(report.table))
+    assert table is not None, f"silver {report.table} was just written"
+    table.load_as_version(0)
+    keep_verdict(layout.quality_dir, TABLES[report.table], f"{_snapshot(table)}:{WHOLE_TABLE}", report.gate)
 
 
 def validate_silver(
@@ -284,13 +289,10 @@ def validate_silver(
     spec = TABLES[name]
     layout = lake_layout(settings)
     path = layout.silver(name)
-    if not table_exists(spark, path):
+    if (table := layout.open_table(path)) is None:
         return None
-    table = DeltaTable.forPath(spark, path)
-    last = table.history(1).first()
-    assert last is not None, f"{path} has no commit"
-    version = int(last["version"])
-    snapshot = _snapshot(table, version)
+    version = table.version()
+    snapshot = _snapshot(table)
     scoped = f"{snapshot}:weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else f"{snapshot}:{WHOLE_TABLE}"
     if (kept := kept_verdict(layout.quality_dir, spec, scoped)) is not None:
         return kept
@@ -321,11 +323,11 @@ def silver_verdict(
     return gate, f"silver, weeks {weeks.start}-{weeks.stop - 1}" if weeks else "silver as it stands"
 
 
-def silver_updated_at(spark: SparkSession, settings: Settings, name: str) -> datetime | None:
+def silver_updated_at(settings: Settings, name: str) -> datetime | None:
     """When silver's rows last changed (its newest write, merge or delete), not when upkeep last compacted it."""
-    path = lake_layout(settings).silver(name)
-    if not table_exists(spark, path):
+    layout = lake_layout(settings)
+    table = layout.open_table(layout.silver(name))
+    if table is None:
         return None
-    changes = DeltaTable.forPath(spark, path).history().where(col("operation").isin("WRITE", "MERGE", "DELETE"))
-    newest = changes.agg(spark_max("timestamp").alias("at")).first()
-    return newest["at"].replace(tzinfo=UTC) if newest and newest["at"] else None
+    changes = [commit["timestamp"] for commit in table.history() if commit.get("operation") in ROW_CHANGES]
+    return datetime.fromtimestamp(max(changes) / 1000, UTC) if changes else None

@@ -21,11 +21,6 @@ if TYPE_CHECKING:
     from pyarrow.fs import S3FileSystem
 
 
-def delta_rs_uri(uri: str) -> str:
-    """A lake URI as delta-rs names it: ``s3://`` where Spark says ``s3a://``; a folder as it is."""
-    return "s3://" + uri.split("://", 1)[1] if uri.startswith("s3a://") else uri
-
-
 @dataclass(frozen=True)
 class ObjectStore:
     endpoint: str = ""

@@ -24,7 +24,6 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
-from deltalake.exceptions import TableNotFoundError
 
 from governance.delta_read import arrow_schema, read_delta
 from governance.masking import build_analyzer
@@ -32,7 +31,6 @@ from governance.pii_scan import PRESIDIO_ENTITIES, Analyse, Finding, PiiScanner,
 from governance.policy import Classification, default_policy
 from lakehouse.ingest import lake_layout
 from lakehouse.landing.storage import files_under, landing_store
-from lakehouse.object_store import delta_rs_uri
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client, is_serving
@@ -113,11 +111,8 @@ def _delta_tables(settings: Settings, zone: str) -> Iterator[tuple[str, DeltaTab
     layout = lake_layout(settings)
     for table in TABLES:
         uri = layout.silver(table) if zone == "silver" else layout.quarantine(table)
-        try:
-            delta = DeltaTable(delta_rs_uri(uri), storage_options=settings.delta_rs_storage_options or None)
-        except TableNotFoundError:
-            continue
-        yield table, delta
+        if (delta := layout.open_table(uri)) is not None:
+            yield table, delta
 
 
 def scan_silver(settings: Settings, scanner: PiiScanner) -> int:

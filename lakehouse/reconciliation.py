@@ -28,13 +28,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from deltalake import DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake import write_deltalake
 
-from governance.delta_read import read_delta
+from governance.delta_read import delta_rs_uri, read_delta
 from governance.erasure import erased_households
 from lakehouse.landing.storage import LandingStore, files_under, landing_store
-from lakehouse.object_store import delta_rs_uri
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from spark_jobs.ingest import LakeLayout
@@ -129,16 +127,9 @@ class LedgerEntry:
     ingested_at: datetime
 
 
-def _delta(settings: Settings, uri: str) -> DeltaTable | None:
-    try:
-        return DeltaTable(delta_rs_uri(uri), storage_options=settings.delta_rs_storage_options or None)
-    except TableNotFoundError:
-        return None
-
-
 def _ledger(settings: Settings, layout: LakeLayout) -> dict[str, list[LedgerEntry]]:
     """Each ingested sales file's ledger entries, oldest first."""
-    delta = _delta(settings, layout.ledger)
+    delta = layout.open_table(layout.ledger)
     if delta is None:
         return {}
     columns = ["table", "source_file", "source_checksum", "batch_id", "ingested_at"]
@@ -185,7 +176,7 @@ def _landed_files(store: LandingStore, ledger: dict[str, list[LedgerEntry]]) -> 
 
 
 def _quarantine(settings: Settings, layout: LakeLayout) -> pa.Table:
-    delta = _delta(settings, layout.quarantine(SALES_FEED))
+    delta = layout.open_table(layout.quarantine(SALES_FEED))
     if delta is None:
         return pa.table({"_source_file": [], "_source_checksum": [], "_record": []}, schema=pa.schema(
             [("_source_file", pa.string()), ("_source_checksum", pa.string()), ("_record", pa.string())]

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from governance.delta_read import delta_rs_uri
 from governance.keys import read_or_generate_secret
 from lakehouse.object_store import ObjectStore
 from warehouse.config import LOOPBACK_HOSTS
@@ -211,8 +212,7 @@ class Settings(BaseSettings):
     @property
     def audit_table_uri(self) -> str:
         """The append-only audit table (Delta, ``governance.audit``) beside the lake, for delta-rs."""
-        root = self.lake_uri.rstrip("/")
-        return f"s3://{root.split('://', 1)[1]}/_audit/events" if self.lake_is_s3 else f"{root}/_audit/events"
+        return delta_rs_uri(f"{self.lake_uri.rstrip('/')}/_audit/events")
 
     @property
     def object_store(self) -> ObjectStore:

@@ -8,11 +8,13 @@ Nothing here opens a connection until an asset asks for one.
 
 import os
 import sys
+from importlib.metadata import version as installed_version
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
+from packaging.version import Version
 from pyspark.sql import SparkSession
 
 from lakehouse.dbt import DBT_PROJECT_DIR, dbt_profiles_dir
@@ -48,13 +50,27 @@ class WarehouseResource(dg.ConfigurableResource):
         return register_silver(self.settings, tables)
 
 
+class PlatformDbtResource(DbtCliResource):
+    """dagster-dbt's dbt resource, told the version of the dbt installed beside it instead of asking dbt.
+
+    dagster-dbt asks by running ``dbt --version`` before a step's first command:
+    seconds of a second dbt process per step, and a query to PyPI for dbt's newest
+    release from every step, which a platform should not make at run time. The
+    executable is the one in this environment, so its version is the package's.
+    """
+
+    @property
+    def _cli_version(self) -> Version:
+        return Version(installed_version("dbt-core"))
+
+
 def platform_resources(settings: Settings) -> dict[str, Any]:
     """Every resource the definitions use, by the parameter name assets ask for."""
     return {
         "settings": settings,
         "spark": SparkResource(settings=settings),
         "warehouse": WarehouseResource(settings=settings),
-        "dbt": DbtCliResource(
+        "dbt": PlatformDbtResource(
             project_dir=os.fspath(DBT_PROJECT_DIR),
             profiles_dir=os.fspath(dbt_profiles_dir(settings)),
             dbt_executable=os.fspath(Path(sys.executable).with_name("dbt")),

@@ -25,7 +25,7 @@ from datetime import datetime
 from functools import reduce
 from pathlib import Path
 
-from delta.tables import DeltaTable
+from deltalake import DeltaTable
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql.functions import (
@@ -42,6 +42,7 @@ from pyspark.sql.functions import (
 )
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
+from governance.delta_read import open_delta, read_delta
 from governance.policy import ColumnRule, Policy, PolicyViolationError
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
 from spark_jobs.conform import (
@@ -93,10 +94,16 @@ LEDGER_SCHEMA = StructType(
 
 @dataclass(frozen=True)
 class LakeLayout:
-    """Where each zone's tables live under the lake root (a folder or ``s3a://`` URI)."""
+    """Where each zone's tables live under the lake root (a folder or ``s3a://`` URI), and how to reach them."""
 
     root: str
     quality_dir: Path
+    storage_options: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
+    """delta-rs options for an S3 lake (endpoint, keys); none for a folder."""
+
+    def open_table(self, uri: str) -> DeltaTable | None:
+        """A table's log read without Spark (version, id, history, small reads); None when there is no table."""
+        return open_delta(uri, self.storage_options)
 
     def bronze(self, table: str) -> str:
         return f"{self.root}/bronze/{table}"
@@ -148,17 +155,15 @@ def batch_id_of(files: Sequence[LandingFile]) -> str:
     return hashlib.sha256(identities.encode()).hexdigest()[:16]
 
 
-def ledger_entries(spark: SparkSession, layout: LakeLayout, table: str) -> dict[str, set[str]]:
+def ledger_entries(layout: LakeLayout, table: str) -> dict[str, set[str]]:
     """Source file -> the checksums of it already ingested for ``table``."""
-    if not table_exists(spark, layout.ledger):
+    ledger = layout.open_table(layout.ledger)
+    if ledger is None:
         return {}
-    rows = (
-        spark.read.format("delta").load(layout.ledger).where(col("table") == table)
-        .select("source_file", "source_checksum").collect()
-    )  # fmt: skip
     entries: dict[str, set[str]] = {}
-    for row in rows:
-        entries.setdefault(row["source_file"], set()).add(row["source_checksum"])
+    for row in read_delta(ledger, ["table", "source_file", "source_checksum"]).to_pylist():
+        if row["table"] == table:
+            entries.setdefault(row["source_file"], set()).add(row["source_checksum"])
     return entries
 
 
@@ -257,12 +262,13 @@ def _quarantine_rows(rejected: DataFrame, spec: TableSpec, privacy: PolicyContex
     return governed.select(record, col(RULE), *METADATA_COLUMNS, current_timestamp().alias("_quarantined_at"))
 
 
-def _last_commit_rows(spark: SparkSession, path: str) -> tuple[int, int]:
+def _last_commit_rows(layout: LakeLayout, path: str) -> tuple[int, int]:
     """The table's current version and how many rows its last commit wrote (inserted, updated or copied)."""
-    last = DeltaTable.forPath(spark, path).history(1).select("version", "operationMetrics").first()
-    if last is None:
+    table = layout.open_table(path)
+    if table is None:
         return 0, 0
-    metrics = last["operationMetrics"] or {}
+    [last] = table.history(1)
+    metrics = last.get("operationMetrics") or {}
     written = int(metrics.get("numOutputRows", 0)) or int(metrics.get("numTargetRowsInserted", 0)) + int(
         metrics.get("numTargetRowsUpdated", 0)
     )
@@ -338,7 +344,7 @@ def ingest_table(
     """
     started = time.perf_counter()
     report = TableReport(spec.name, files_seen=len(files))
-    done = ledger_entries(spark, layout, spec.name)
+    done = ledger_entries(layout, spec.name)
     new = [file for file in files if file.checksum not in done.get(file.relative_path, set())]
     report.files_new = len(new)
     refused = {
@@ -386,7 +392,7 @@ def ingest_table(
             )
         if to_bronze := [name for name in kept_names if name in landed]:
             _append_bronze(spark, layout, spec, incoming.where(col("_source_file").isin(to_bronze)), privacy, batch_id)
-            report.bronze_rows_written = _last_commit_rows(spark, layout.bronze(spec.name))[1]
+            report.bronze_rows_written = _last_commit_rows(layout, layout.bronze(spec.name))[1]
         if report.rows_quarantined:
             rejected = verdicts.where(col("_source_file").isin(kept_names) & col(RULE).isNotNull())
             quarantined = _quarantine_rows(rejected, spec, privacy)
@@ -399,7 +405,7 @@ def ingest_table(
             upsert_by_key(spark, silver_rows, silver, spec.keys, compared, app_id, weeks, replaced_files=corrected)
         else:
             append_once(silver_rows, silver, app_id, partition_by=spec.partition_by)
-        report.silver_version, report.rows_written = _last_commit_rows(spark, silver)
+        report.silver_version, report.rows_written = _last_commit_rows(layout, silver)
         _append_ledger(spark, layout, spec, kept, per_file, batch_id, privacy.policy.version, ingested_at)
     finally:
         if repeats is not None:

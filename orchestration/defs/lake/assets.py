@@ -77,7 +77,7 @@ def _ingested(
             **scope,
         },
     )
-    updated_at = silver_updated_at(session, settings, table)
+    updated_at = silver_updated_at(settings, table)
     landing_figures = (
         {"landing_sales_weekly": dg.MetadataValue.path(f"{layout.root}/{LANDING_SALES_WEEKLY}")}
         if table == SALES_FEED
