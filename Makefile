@@ -13,7 +13,9 @@ MINIO         := .tools/bin/minio
 JARS_STAMP    := spark_jobs/jars/.copied
 VENV_STAMP    := $(VENV)/.synced
 PYTEST_ARGS   ?=
-TEST_WORKERS  ?= 2
+TEST_WORKERS  ?= 3
+# Three pytest workers on two cores: a test spends much of its time waiting (on the JVM, dbt's
+# round trips, a daemon's run), and a third worker fills that time.
 
 .PHONY: help run test lint bench tools-run tools-test jars minio chromium python-deps require-% clean-data
 
