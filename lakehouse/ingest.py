@@ -24,7 +24,7 @@ from lakehouse.landing.land import read_manifest, week_folder, week_of_path
 from lakehouse.landing.storage import LandingStore, files_under, landing_store
 from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
-from lakehouse.reconciliation import SALES_FEED, record_landing_sales
+from lakehouse.reconciliation import SALES_FEED, landing_sales_recorded, record_landing_sales
 from lakehouse.settings import Settings
 from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
 from spark_jobs.landing_files import LandingFile
@@ -206,8 +206,9 @@ def ingest_one_table(
             line.notes.append(f"quarantine: {count:,} rows: {rule}")
         for source_file, reason in report.unreadable.items():
             line.notes.append(f"not ingested: {source_file}: {reason}")
-    if name == SALES_FEED:
-        record_landing_sales(settings, lake_layout(settings))
+    layout = lake_layout(settings)
+    if name == SALES_FEED and (report.files_new or not landing_sales_recorded(layout)):
+        record_landing_sales(settings, layout)
     return report
 
 

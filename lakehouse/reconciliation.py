@@ -8,7 +8,8 @@ counts once, with the newest file's values, and households erased since are
 left out. DuckDB does the arithmetic, so no step of Spark's ingestion grades
 its own work.
 
-Ingestion records the figures in ``silver/_reconciliation/landing_sales_weekly``;
+An ingestion of transactions that brings new files (and an erasure) records the
+figures in ``silver/_reconciliation/landing_sales_weekly``;
 dbt's ``fct_sales_lines_reconciles_with_landing`` test (a Dagster check on the
 mart) compares them with the mart week by week, and ``lakehouse reconcile``
 computes them afresh and prints both side by side.
@@ -197,6 +198,10 @@ def landing_sales_weekly(settings: Settings, layout: LakeLayout) -> pa.Table:
         for name, table in (("landed", landed), ("quarantine", quarantine), ("erased", erased)):
             connection.register(name, table)
         return connection.sql(WEEKLY_FIGURES).to_arrow_table().cast(SCHEMA)
+
+
+def landing_sales_recorded(layout: LakeLayout) -> bool:
+    return layout.open_table(f"{layout.root}/{LANDING_SALES_WEEKLY}") is not None
 
 
 def record_landing_sales(settings: Settings, layout: LakeLayout) -> pa.Table:
