@@ -10,11 +10,42 @@ its threads before it returns.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
 
 import pyarrow as pa
 from deltalake import DeltaTable, QueryBuilder
 from deltalake.exceptions import TableNotFoundError
+
+_TERMINAL_STYLE = re.compile(r"\x1b\[[0-9;]*m")
+_REQUEST = re.compile(r"\b(?:GET|HEAD|PUT|POST|DELETE) https?://\S+")
+
+
+class LakeStoreError(OSError):
+    """The lake's storage did not answer a delta-rs read: names the table, the storage's last word and the request."""
+
+
+@contextmanager
+def reading(table_uri: str) -> Iterator[None]:
+    """Reads of ``table_uri`` inside fail as one LakeStoreError line, not delta-rs's indented chain of causes."""
+    try:
+        yield
+    except LakeStoreError:
+        raise
+    except OSError as error:
+        raise _store_failure(table_uri, error) from error
+
+
+def _store_failure(table_uri: str, error: OSError) -> LakeStoreError:
+    text = _TERMINAL_STYLE.sub("", str(error))
+    causes = [line.strip().removeprefix("↳").strip() for line in text.splitlines()]
+    causes = [cause for cause in causes if cause]
+    reason = causes[-1] if causes else type(error).__name__
+    request = _REQUEST.search(text)
+    where = f" ({request.group(0)})" if request else ""
+    return LakeStoreError(f"reading the lake table {table_uri} failed: {reason}{where}")
 
 
 def delta_rs_uri(uri: str) -> str:
@@ -22,16 +53,23 @@ def delta_rs_uri(uri: str) -> str:
     return "s3://" + uri.split("://", 1)[1] if uri.startswith("s3a://") else uri
 
 
-def open_delta(uri: str, storage_options: Mapping[str, str]) -> DeltaTable | None:
-    """The Delta table at a lake URI, opened with delta-rs (its log only, no JVM); None when there is none.
+def open_delta(uri: str, storage_options: Mapping[str, str], version: int | None = None) -> DeltaTable | None:
+    """The Delta table at a lake URI (at ``version`` when given), opened with delta-rs (its log only, no JVM).
 
-    Reading a table's version, id or history this way takes milliseconds
-    where a Spark call takes most of a second.
+    None when there is no table. Reading a table's version, id or history
+    this way takes milliseconds where a Spark call takes most of a second.
     """
     try:
-        return DeltaTable(delta_rs_uri(uri), storage_options=dict(storage_options) or None)
+        with reading(uri):
+            return DeltaTable(delta_rs_uri(uri), version=version, storage_options=dict(storage_options) or None)
     except TableNotFoundError:
         return None
+
+
+def commits(table: DeltaTable, limit: int | None = None) -> list[dict[str, Any]]:
+    """The table's commits, newest first (the last ``limit`` of them when given)."""
+    with reading(table.table_uri):
+        return table.history(limit)
 
 
 def arrow_schema(table: DeltaTable) -> pa.Schema:
@@ -48,5 +86,6 @@ def read_delta(table: DeltaTable, columns: list[str] | None = None) -> pa.Table:
     if columns is not None:
         schema = pa.schema([schema.field(name) for name in columns])
     selected = ", ".join('"' + name.replace('"', '""') + '"' for name in schema.names)
-    answer = QueryBuilder().register("delta_table", table).execute(f"SELECT {selected} FROM delta_table")
-    return pa.table(answer).cast(schema)
+    with reading(table.table_uri):
+        answer = QueryBuilder().register("delta_table", table).execute(f"SELECT {selected} FROM delta_table")
+        return pa.table(answer).cast(schema)

@@ -18,6 +18,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.pandas.types import from_arrow_schema
 
+from governance.delta_read import commits
 from governance.erasure import erased_households
 from governance.policy import default_policy
 from lakehouse.landing.land import read_manifest, week_folder, week_of_path
@@ -269,9 +270,8 @@ def _keep_the_verdict_of_a_first_batch(settings: Settings, report: TableReport) 
     if report.gate is None or not report.gate.success or report.silver_version != 0:
         return
     layout = lake_layout(settings)
-    table = layout.open_table(layout.silver(report.table))
+    table = layout.open_table(layout.silver(report.table), version=0)
     assert table is not None, f"silver {report.table} was just written"
-    table.load_as_version(0)
     keep_verdict(layout.quality_dir, TABLES[report.table], f"{_snapshot(table)}:{WHOLE_TABLE}", report.gate)
 
 
@@ -330,5 +330,5 @@ def silver_updated_at(settings: Settings, name: str) -> datetime | None:
     table = layout.open_table(layout.silver(name))
     if table is None:
         return None
-    changes = [commit["timestamp"] for commit in table.history() if commit.get("operation") in ROW_CHANGES]
+    changes = [commit["timestamp"] for commit in commits(table) if commit.get("operation") in ROW_CHANGES]
     return datetime.fromtimestamp(max(changes) / 1000, UTC) if changes else None

@@ -42,7 +42,7 @@ from pyspark.sql.functions import (
 )
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-from governance.delta_read import open_delta, read_delta
+from governance.delta_read import commits, open_delta, read_delta
 from governance.policy import ColumnRule, Policy, PolicyViolationError
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
 from spark_jobs.conform import (
@@ -101,9 +101,9 @@ class LakeLayout:
     storage_options: Mapping[str, str] = field(default_factory=dict, hash=False, compare=False)
     """delta-rs options for an S3 lake (endpoint, keys); none for a folder."""
 
-    def open_table(self, uri: str) -> DeltaTable | None:
+    def open_table(self, uri: str, version: int | None = None) -> DeltaTable | None:
         """A table's log read without Spark (version, id, history, small reads); None when there is no table."""
-        return open_delta(uri, self.storage_options)
+        return open_delta(uri, self.storage_options, version)
 
     def bronze(self, table: str) -> str:
         return f"{self.root}/bronze/{table}"
@@ -267,7 +267,7 @@ def _last_commit_rows(layout: LakeLayout, path: str) -> tuple[int, int]:
     table = layout.open_table(path)
     if table is None:
         return 0, 0
-    [last] = table.history(1)
+    [last] = commits(table, 1)
     metrics = last.get("operationMetrics") or {}
     written = int(metrics.get("numOutputRows", 0)) or int(metrics.get("numTargetRowsInserted", 0)) + int(
         metrics.get("numTargetRowsUpdated", 0)
