@@ -1,0 +1,1 @@
+"""Models: SageMaker script-mode training code, the runners that launch it, and what they produce."""

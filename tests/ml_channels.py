@@ -1,0 +1,38 @@
+"""Training channels cut from the real Complete Journey: train weeks 1-45, validation 46-49, test 50-53."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from lakehouse.landing.complete_journey import read_table
+from lakehouse.landing.retailers import store_retailer_map
+
+CHANNEL_WEEKS = {"train": (1, 45), "validation": (46, 49), "test": (50, 53)}
+
+
+def transaction_lines(households: int | None, seed: int) -> pa.Table:
+    """Lines of ``households`` households drawn with ``seed`` (all of them when None), with each store's retailer."""
+    lines = read_table("transactions").select(["household_id", "product_id", "week", "store_id"])
+    if households is not None:
+        everyone = np.unique(lines["household_id"].to_numpy())
+        drawn = np.random.default_rng(seed).choice(everyone, size=households, replace=False)
+        lines = lines.filter(pc.is_in(lines["household_id"], value_set=pa.array(drawn)))
+    stores = store_retailer_map(pc.unique(lines["store_id"]).to_pylist(), seed)
+    return lines.join(stores.select(["store_id", "retailer_id"]), "store_id").drop_columns(["store_id"])
+
+
+def write_channels(folder: Path, lines: pa.Table) -> dict[str, Path]:
+    """One folder of Parquet per channel, as a dataset extraction writes them."""
+    channels = {}
+    for channel, (first, last) in CHANNEL_WEEKS.items():
+        week = lines["week"]
+        rows = lines.filter(pc.and_(pc.greater_equal(week, first), pc.less_equal(week, last)))
+        (folder / channel).mkdir(parents=True)
+        pq.write_table(rows, folder / channel / "part-0.parquet")
+        channels[channel] = folder / channel
+    return channels
