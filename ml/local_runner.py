@@ -19,33 +19,17 @@ import subprocess
 import sys
 import tarfile
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import ml
+from ml.jobs import TrainingJob
 from ml.training.script_mode import FAILURE_FILE, METRICS_FILE
+from ml.training_code import entry_module, ship_training_code
 
 logger = logging.getLogger(__name__)
 
-HyperparameterValue = str | int | float | bool
-TRAINING_PACKAGE = Path(ml.__file__).parent
 HOST = "algo-1"
-
-
-@dataclass(frozen=True)
-class TrainingJob:
-    """One training job: its unique name, the ``ml.training`` module it runs, its channels and hyperparameters."""
-
-    name: str
-    entry_point: str
-    channels: Mapping[str, Path]
-    hyperparameters: Mapping[str, HyperparameterValue] = field(default_factory=dict)
-
-    def arguments(self) -> list[str]:
-        """The hyperparameters as script mode passes them: ``--key value``, every value as a string."""
-        return [part for key, value in self.hyperparameters.items() for part in (f"--{key}", _as_text(value))]
 
 
 @dataclass(frozen=True)
@@ -60,10 +44,6 @@ class TrainingJobFailedError(RuntimeError):
     """The entry point failed: its reason from ``output/failure``, or the signal that ended it, and its log."""
 
 
-def _as_text(value: HyperparameterValue) -> str:
-    return str(value).lower() if isinstance(value, bool) else str(value)
-
-
 def _stage_job(job: TrainingJob, job_dir: Path) -> dict[str, str]:
     """The ``/opt/ml`` layout under ``job_dir``, and the environment SageMaker's toolkit gives the entry point."""
     if job_dir.exists():
@@ -72,15 +52,12 @@ def _stage_job(job: TrainingJob, job_dir: Path) -> dict[str, str]:
     model, output_data = job_dir / "model", job_dir / "output" / "data"
     for folder in (config, data, model, output_data):
         folder.mkdir(parents=True)
-    for channel, source in job.channels.items():
-        if not source.is_dir():
+    for channel, location in job.channels.items():
+        if not (source := Path(location)).is_dir():
             raise FileNotFoundError(f"training job {job.name}: channel {channel!r}: no folder {source}")
         shutil.copytree(source, data / channel)
-    shutil.copytree(
-        TRAINING_PACKAGE / "training", code / "ml" / "training", ignore=shutil.ignore_patterns("__pycache__")
-    )
-    shutil.copy2(TRAINING_PACKAGE / "__init__.py", code / "ml" / "__init__.py")
-    hyperparameters = {key: _as_text(value) for key, value in job.hyperparameters.items()}
+    ship_training_code(code)
+    hyperparameters = job.hyperparameter_text()
     (config / "hyperparameters.json").write_text(json.dumps(hyperparameters))
     channel_config = {"TrainingInputMode": "File", "S3DistributionType": "FullyReplicated", "RecordWrapperType": "None"}
     (config / "inputdataconfig.json").write_text(json.dumps({channel: channel_config for channel in job.channels}))
@@ -125,7 +102,7 @@ def run_locally(job: TrainingJob, jobs_dir: Path) -> TrainingOutcome:
     """Run ``job`` in a child process under ``jobs_dir/<job name>``; a failure raises with the job's own reason."""
     job_dir = jobs_dir / job.name
     variables = _stage_job(job, job_dir)
-    command = [sys.executable, "-m", f"ml.training.{job.entry_point}", *job.arguments()]
+    command = [sys.executable, "-m", entry_module(job.entry_point), *job.arguments()]
     environment = {key: value for key, value in os.environ.items() if key != "PYTHONPATH"} | variables
     log = job_dir / "output" / "training.log"
     logger.info("training job %s: %s", job.name, " ".join(command[1:]))

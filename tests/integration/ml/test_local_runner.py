@@ -16,7 +16,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from ml.local_runner import TrainingJob, TrainingJobFailedError, TrainingOutcome, run_locally
+from ml.jobs import TrainingJob
+from ml.local_runner import TrainingJobFailedError, TrainingOutcome, run_locally
 from ml.training.ranking import METRICS
 from tests.ml_channels import transaction_lines, write_channels
 
