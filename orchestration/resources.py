@@ -19,7 +19,7 @@ from pyspark.sql import SparkSession
 
 from lakehouse.dbt import DBT_PROJECT_DIR, dbt_profiles_dir
 from lakehouse.settings import Settings
-from lakehouse.warehouse import ensure_warehouse, register_silver
+from lakehouse.warehouse import admin_client, ensure_warehouse, register_silver
 from spark_jobs.session import build_spark_session
 
 
@@ -48,6 +48,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     def register_silver(self, tables: list[str]) -> dict[str, int]:
         return register_silver(self.settings, tables)
+
+    def row_count(self, relation: str) -> int:
+        """Rows in a table the platform built (``database.table`` as dbt names it), asked as its admin."""
+        return int(admin_client(self.settings).query(f"SELECT count() FROM {relation}").result_rows[0][0])
 
 
 class PlatformDbtResource(DbtCliResource):

@@ -35,6 +35,25 @@ def test_every_asset_is_materialised_and_every_check_passes(
         assert platform_instance.get_latest_materialization_event(key) is not None, key.to_user_string()
 
 
+def test_each_model_built_as_a_table_carries_its_row_count_and_a_view_none(
+    platform_run: PlatformRun, platform_settings: Settings, platform_instance: dg.DagsterInstance
+) -> None:
+    assert platform_run.success, platform_run.failure
+    client = admin_client(platform_settings)
+    counted = {"category/category_performance_weekly", "category/fct_sales_lines", "promotions/promotion_lift"}
+
+    for name in sorted(counted | {"staging/stg_silver__transactions"}):
+        event = platform_instance.get_latest_materialization_event(dg.AssetKey(name.split("/")))
+        assert event is not None and event.asset_materialization is not None, name
+        metadata = event.asset_materialization.metadata
+        if name in counted:
+            rows = int(client.query(f"SELECT count() FROM {name.replace('/', '.')}").result_rows[0][0])
+            assert rows > 0, name
+            assert metadata["dagster/row_count"].value == rows, name
+        else:
+            assert "dagster/row_count" not in metadata, name
+
+
 def test_the_lake_holds_every_accepted_row_and_counts_add_up(platform_run: PlatformRun) -> None:
     for table in TABLES:
         metadata = platform_run.silver[table]
