@@ -124,7 +124,7 @@ def _table_metadata(
     node = placement.manifest["nodes"][event.metadata["unique_id"].value]
     if node["config"]["materialized"] == "view":
         return {}
-    return dict(dg.TableMetadataSet(row_count=warehouse.row_count(node["relation_name"])))
+    return {"dagster/row_count": warehouse.row_count(node["relation_name"])}
 
 
 def _dbt_build(
