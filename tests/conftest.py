@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,6 +25,38 @@ from tests.long_outage import LONG_OUTAGE_TEST, LongOutage, OutageReport
 SAMPLE_HOUSEHOLDS = 12
 MINIO_HOUSEHOLDS = 3
 LAKE_BUCKET = "lake"
+
+
+IN_MEMORY = Path("/dev/shm")
+IN_MEMORY_BASETEMP = pytest.StashKey[Path]()
+SESSION_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config: pytest.Config) -> None:
+    """Every test's folders in memory (tmpfs) when the machine has one and no ``--basetemp`` was given.
+
+    The engines write as they do on disk, but a Dagster run's thousands of
+    SQLite commits, MinIO's synced writes and Delta's log files no longer wait
+    for the disk. Workers take their folders under the controller's.
+    """
+    if hasattr(config, "workerinput") or config.option.basetemp or not os.access(IN_MEMORY, os.W_OK):
+        return
+    config.option.basetemp = tempfile.mkdtemp(prefix="lakehouse-tests-", dir=IN_MEMORY)
+    config.stash[IN_MEMORY_BASETEMP] = Path(config.option.basetemp)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, exitstatus: int, config: pytest.Config) -> None:
+    if (folder := config.stash.get(IN_MEMORY_BASETEMP, None)) is not None and exitstatus != pytest.ExitCode.OK:
+        terminalreporter.write_line(f"test folders (logs, lakes, Dagster homes) kept in memory at {folder}")
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The in-memory folders go with a passing session; a failing one's stay for reading (see the summary)."""
+    folder = config.stash.get(IN_MEMORY_BASETEMP, None)
+    if folder is not None and not config.stash.get(SESSION_FAILED, True):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +120,8 @@ def pytest_xdist_node_collection_finished(node: WorkerController, ids: list[str]
         outage.start()
 
 
-def pytest_sessionfinish(session: pytest.Session) -> None:
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stash[SESSION_FAILED] = exitstatus != pytest.ExitCode.OK
     if not is_xdist_worker(session) and LONG_OUTAGE in session.config.stash:
         session.config.stash[LONG_OUTAGE].stop()
 
