@@ -27,10 +27,10 @@ from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
 from lakehouse.reconciliation import SALES_FEED, landing_sales_recorded, record_landing_sales
 from lakehouse.settings import Settings
-from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table
+from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table, nothing_to_ingest
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.quality import GateResult, keep_verdict, kept_verdict, run_gate
-from spark_jobs.session import SparkStoppedError, stopped_jvm
+from spark_jobs.session import SparkSource, SparkStoppedError, stopped_jvm
 from spark_jobs.tables import TABLES, TableSpec
 
 logger = logging.getLogger(__name__)
@@ -172,7 +172,7 @@ class IngestSummary:
 
 
 def ingest_one_table(
-    spark: SparkSession,
+    spark: SparkSource,
     settings: Settings,
     name: str,
     weeks: range | None = None,
@@ -191,7 +191,11 @@ def ingest_one_table(
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
-        report = ingest_table(spark, lake_layout(settings), spec, files, privacy, when, erased)
+        layout = lake_layout(settings)
+        if nothing_to_ingest(layout, spec, files):
+            report = TableReport(name, files_seen=len(files))
+        else:
+            report = ingest_table(spark(), layout, spec, files, privacy, when, erased)
         line.add(rows=report.rows_in, files=report.files_new)
         _keep_the_verdict_of_a_first_batch(settings, report)
         if report.files_new == 0:
@@ -207,7 +211,6 @@ def ingest_one_table(
             line.notes.append(f"quarantine: {count:,} rows: {rule}")
         for source_file, reason in report.unreadable.items():
             line.notes.append(f"not ingested: {source_file}: {reason}")
-    layout = lake_layout(settings)
     if name == SALES_FEED and (report.files_new or not landing_sales_recorded(layout)):
         record_landing_sales(settings, layout)
     return report
@@ -238,7 +241,7 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
             logger.warning("ingesting %s not attempted: %s failed", name, ", ".join(upstream))
             continue
         try:
-            summary.tables[name] = ingest_one_table(spark, settings, name, ingested_at=ingested_at)
+            summary.tables[name] = ingest_one_table(lambda: spark, settings, name, ingested_at=ingested_at)
         except Exception as error:  # noqa: BLE001 - one table's failure is reported, the next table is attempted
             if (reason := stopped_jvm(settings)) is not None:
                 stopped = SparkStoppedError(f"ingesting {name}: {reason}")
@@ -275,9 +278,7 @@ def _keep_the_verdict_of_a_first_batch(settings: Settings, report: TableReport) 
     keep_verdict(layout.quality_dir, TABLES[report.table], f"{_snapshot(table)}:{WHOLE_TABLE}", report.gate)
 
 
-def validate_silver(
-    spark: SparkSession, settings: Settings, name: str, weeks: range | None = None
-) -> GateResult | None:
+def validate_silver(spark: SparkSource, settings: Settings, name: str, weeks: range | None = None) -> GateResult | None:
     """The table's GX suite on silver as it stands (the rows of ``weeks`` when given); None before silver exists.
 
     A verdict is kept with the snapshot it judged (the table's id and Delta
@@ -300,7 +301,7 @@ def validate_silver(
     whole = kept_verdict(layout.quality_dir, spec, f"{snapshot}:{WHOLE_TABLE}")
     if whole is not None and whole.success:
         return whole
-    rows = spark.read.format("delta").option("versionAsOf", version).load(path)
+    rows = spark().read.format("delta").option("versionAsOf", version).load(path)
     if weeks is not None:
         rows = rows.where(col("week").between(weeks.start, weeks.stop - 1))
     run_name = f"{name}-silver-{datetime.now(UTC):%Y%m%dT%H%M%S}"
@@ -310,7 +311,7 @@ def validate_silver(
 
 
 def silver_verdict(
-    spark: SparkSession, settings: Settings, report: TableReport, weeks: range | None = None
+    spark: SparkSource, settings: Settings, report: TableReport, weeks: range | None = None
 ) -> tuple[GateResult, str] | None:
     """The GX suite's verdict on silver after an ingestion and what it covered; None while silver does not exist.
 

@@ -167,6 +167,17 @@ def ledger_entries(layout: LakeLayout, table: str) -> dict[str, set[str]]:
     return entries
 
 
+def new_files(done: Mapping[str, set[str]], files: Sequence[LandingFile]) -> list[LandingFile]:
+    """The files not among the table's ledger entries ``done``: never ingested, or corrected since (a new checksum)."""
+    return [file for file in files if file.checksum not in done.get(file.relative_path, set())]
+
+
+def nothing_to_ingest(layout: LakeLayout, spec: TableSpec, files: Sequence[LandingFile]) -> bool:
+    """Every file is in the ledger and silver exists: an ingestion would only say so, and needs no Spark for it."""
+    new = new_files(ledger_entries(layout, spec.name), files)
+    return not new and layout.open_table(layout.silver(spec.name)) is not None
+
+
 def schema_break(spec: TableSpec, file: LandingFile) -> str | None:
     """Why a file's declared columns break the table's schema, or None.
 
@@ -345,7 +356,7 @@ def ingest_table(
     started = time.perf_counter()
     report = TableReport(spec.name, files_seen=len(files))
     done = ledger_entries(layout, spec.name)
-    new = [file for file in files if file.checksum not in done.get(file.relative_path, set())]
+    new = new_files(done, files)
     report.files_new = len(new)
     refused = {
         file.relative_path: file.unreadable or schema_break(spec, file) or policy_break(privacy.policy, spec, file)

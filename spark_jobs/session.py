@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +34,9 @@ class SessionSettings(Protocol):
 
 
 LOG4J_CONFIG = Path(__file__).with_name("log4j2.properties")
+
+SparkSource = Callable[[], SparkSession]
+"""How a step gets its session: asked only when there is work for Spark, so a step with nothing to do starts no JVM."""
 
 
 class MissingSparkJarsError(RuntimeError):

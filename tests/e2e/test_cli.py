@@ -70,13 +70,27 @@ def test_run_materialises_every_asset_reporting_each_stage_and_where_to_look(
 def test_a_second_run_reuses_the_landing_and_writes_nothing(
     first_run: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:
-    data_dir, _ = first_run
+    data_dir, first = first_run
 
     again = _lakehouse(data_dir, "run", "--households", "4")
 
     assert again.returncode == 0, again.stdout
     assert "landing already written" in again.stdout
     assert ", 0 written" in again.stdout
+    first_log, second_log = (_run_log(run.stdout).read_text() for run in (first, again))
+    assert SPARK_STARTED in first_log
+    assert SPARK_STARTED not in second_log, "with nothing new to ingest, the run started no Spark"
+
+
+SPARK_STARTED = 'Setting default log level to "WARN"'
+"""What a starting Spark JVM writes to the run's log."""
+
+
+def _run_log(stdout: str) -> Path:
+    """The run's full log, from the line that names it."""
+    marker = "the run's full log (Spark, dbt, Dagster): "
+    (line,) = (line for line in stdout.splitlines() if marker in line)
+    return Path(line.split(marker, 1)[1].strip())
 
 
 def test_doctor_is_all_green_after_a_run(first_run: tuple[Path, subprocess.CompletedProcess[str]]) -> None:

@@ -14,7 +14,6 @@ changed, not when the step last ran.
 from collections.abc import Iterator
 
 import dagster as dg
-from pyspark.sql import SparkSession
 
 from lakehouse.ingest import ingest_one_table, lake_layout, silver_updated_at, silver_verdict
 from lakehouse.reconciliation import LANDING_SALES_WEEKLY, SALES_FEED
@@ -25,6 +24,7 @@ from orchestration.owners import PLATFORM_OWNER
 from orchestration.partitions import WEEK_PARTITIONS, weeks_label, weeks_of_run
 from orchestration.resources import SparkResource
 from spark_jobs.quality import GateResult, TableRuleError
+from spark_jobs.session import SparkSource
 from spark_jobs.tables import TABLES, TableSpec
 
 GX_CHECK = "gx_suite"
@@ -52,7 +52,7 @@ def _gx_check_result(table: str, gate: GateResult, scope: str) -> dg.AssetCheckR
 
 
 def _ingested(
-    context: dg.AssetExecutionContext, session: SparkSession, settings: Settings, table: str
+    context: dg.AssetExecutionContext, session: SparkSource, settings: Settings, table: str
 ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
     """One table's ingestion, then its assets' metadata and checks, as Dagster records them."""
     weeks = weeks_of_run(context)
@@ -158,7 +158,7 @@ def table_ingestion(spec: TableSpec) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, spark: SparkResource, settings: dg.ResourceParam[Settings]
     ) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
         with data_errors_are_final(spark_of=settings):
-            yield from _ingested(context, spark.session(), settings, table)
+            yield from _ingested(context, spark.session, settings, table)
 
     return ingest
 

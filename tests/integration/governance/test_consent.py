@@ -67,7 +67,7 @@ def test_a_consent_withdrawal_takes_the_household_out_of_the_next_export_ready_m
     household = max(exported)
 
     _withdraw_consent(compliance_platform, household)
-    report = ingest_one_table(spark, compliance_platform.settings, "customers")
+    report = ingest_one_table(lambda: spark, compliance_platform.settings, "customers")
     build_marts(compliance_platform.settings, "--select", "export_household_segments+")
 
     assert report.files_new == 1

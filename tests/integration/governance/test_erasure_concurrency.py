@@ -57,7 +57,7 @@ def test_an_erasure_during_an_ingestion_keeps_the_ingested_correction_and_remove
 
     def ingest() -> None:
         try:
-            ingest_one_table(spark, settings, "transactions")
+            ingest_one_table(lambda: spark, settings, "transactions")
         except BaseException as error:  # noqa: BLE001 - the main thread judges it
             failures.append(error)
 
@@ -69,7 +69,7 @@ def test_an_erasure_during_an_ingestion_keeps_the_ingested_correction_and_remove
         # The ingestion may lose the race either way: Delta refuses its commit (a conflict), or the erasure
         # vacuumed the snapshot it was reading. Both fail it whole; nothing else may.
         assert isinstance(failure, COMMIT_CONFLICTS) or "FILE_NOT_EXIST" in str(failure), repr(failure)
-    ingest_one_table(spark, settings, "transactions")
+    ingest_one_table(lambda: spark, settings, "transactions")
 
     assert outcome.status == "erased"
     assert find_remains(spark, settings, [household]) == []

@@ -128,9 +128,9 @@ def test_unchanged_silver_is_validated_once_and_then_answered_from_the_kept_verd
     def validation_results() -> int:
         return len(list((local_settings.data_dir / "quality").rglob("validations/**/*.json")))
 
-    first = validate_silver(spark, local_settings, "stores")
+    first = validate_silver(lambda: spark, local_settings, "stores")
     results_after_first = validation_results()
-    again = validate_silver(spark, local_settings, "stores", None)
+    again = validate_silver(lambda: spark, local_settings, "stores", None)
 
     assert first is not None and first.success
     assert again == first
@@ -146,8 +146,8 @@ def test_silver_created_by_a_batch_is_answered_from_that_batch_s_verdict_for_any
     batch = ingested_local.tables["transactions"]
     before = validation_results()
 
-    whole = validate_silver(spark, local_settings, "transactions")
-    one_week = validate_silver(spark, local_settings, "transactions", range(7, 8))
+    whole = validate_silver(lambda: spark, local_settings, "transactions")
+    one_week = validate_silver(lambda: spark, local_settings, "transactions", range(7, 8))
 
     assert batch.silver_version == 0 and batch.gate is not None and batch.gate.success
     assert whole == batch.gate

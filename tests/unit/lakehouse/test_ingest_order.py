@@ -13,6 +13,7 @@ from lakehouse import ingest
 from lakehouse.ingest import UpstreamFailedError, ingest_all
 from lakehouse.settings import Settings
 from spark_jobs.ingest import TableReport
+from spark_jobs.session import SparkSource
 from spark_jobs.tables import TABLES
 
 pytestmark = pytest.mark.unit
@@ -31,7 +32,7 @@ def test_tables_checked_against_a_failed_table_are_not_attempted_and_every_other
     """Products are named, not checked: a line of a product the catalogue lacks is kept, so nothing waits on them."""
     attempted: list[str] = []
 
-    def ingest_one_table(spark: SparkSession, settings: Settings, name: str, ingested_at: datetime) -> TableReport:
+    def ingest_one_table(spark: SparkSource, settings: Settings, name: str, ingested_at: datetime) -> TableReport:
         attempted.append(name)
         if name == failing:
             raise ConnectionError("Connect to 127.0.0.1:9000 failed: Connection refused")
