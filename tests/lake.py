@@ -12,6 +12,7 @@ import pyarrow.parquet as pq
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
 
+from lakehouse.ingest import lake_layout
 from lakehouse.settings import Settings
 from spark_jobs.delta_io import table_exists
 
@@ -67,12 +68,17 @@ def copy_s3_prefix(settings: Settings, bucket: str, source: str, target: str) ->
 
 
 def copy_local_sample(source: Settings, target: Settings) -> None:
-    """A private copy of a local sample's landing, lake and tokenisation key, for a test that changes them.
+    """A private copy of a local sample's landing, lake, GX verdicts and tokenisation key, for a test that changes them.
 
-    Delta logs name their files relative to the table, so the copied tables are whole tables.
+    Delta logs name their files relative to the table, so the copied tables are
+    whole tables, with the same table ids: the verdicts kept on their snapshots
+    hold for the copy, as they do for the data folder it was copied from.
     Variant lakes other tests put beside silver are left out.
     """
     shutil.copytree(source.landing_uri, target.landing_uri)
     shutil.copytree(source.lake_uri, target.lake_uri, symlinks=True, ignore=shutil.ignore_patterns("_variant_lakes"))
+    verdicts = lake_layout(source).quality_dir / "verdicts"
+    if verdicts.exists():
+        shutil.copytree(verdicts, lake_layout(target).quality_dir / "verdicts")
     Path(target.tokenisation_key_file).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source.tokenisation_key_file, target.tokenisation_key_file)
