@@ -233,8 +233,10 @@ def test_a_broken_json_line_is_quarantined_as_its_masked_text_and_a_huge_text_as
     tmp_path: Path, local_settings: Settings, sample_landing: LandingManifest, spark: SparkSession
 ) -> None:
     settings = _settings(tmp_path).model_copy(update={"max_text_chars": 1_000})
-    source = next(Path(local_settings.landing_uri, "customer_feedback").glob("week_*/*.jsonl"))
+    weekly = sorted(Path(local_settings.landing_uri, "customer_feedback").glob("week_*/*.jsonl"))
+    source = max(weekly, key=lambda path: len(path.read_text(encoding="utf-8").splitlines()))
     lines = source.read_text(encoding="utf-8").splitlines()
+    assert len(lines) >= 2, "two bad rows among fewer good ones would set the whole file aside (mostly rejected)"
     broken = '{"feedback_id": "FB-99999-0", "household_id": 1, "text": "mail zq.canary@example.org", "week":53'
     huge = json.dumps({**json.loads(lines[0]), "feedback_id": "FB-99999-1", "text": "words " * 5_000})
     target = Path(settings.landing_uri) / "customer_feedback" / source.parent.name / source.name
