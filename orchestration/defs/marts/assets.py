@@ -15,6 +15,7 @@ in the step after which none of its parents is still to be built in the run.
 """
 
 import json
+import logging
 import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
+from clickhouse_connect.driver.exceptions import Error as ClickHouseError
 from dagster_dbt import DagsterDbtTranslator, DbtCliInvocation, DbtCliResource, DbtProject, dbt_assets
 
 from lakehouse.dbt import DbtBuildError, dbt_step_target, dbt_vars, failure_reason, results_of_run
@@ -113,18 +115,28 @@ def _dbt_failure(invocation: DbtCliInvocation, manifest: Mapping[str, Any]) -> D
 
 
 def _table_metadata(
-    event: dg.Output | dg.AssetMaterialization, placement: DbtTestPlacement, warehouse: WarehouseResource
+    event: dg.Output | dg.AssetMaterialization,
+    placement: DbtTestPlacement,
+    warehouse: WarehouseResource,
+    log: logging.Logger | dg.DagsterLogManager,
 ) -> dict[str, Any]:
     """The row count of a model dbt built as a table (not a view, whose count would run its query).
 
     Asked here, one query per model as its result arrives, rather than through
     dagster-dbt's ``fetch_row_counts``: its thread pool polls for dbt's next
-    event without waiting, a core spent for the whole of every dbt step.
+    event without waiting, a core spent for the whole of every dbt step. The
+    count describes a model dbt has built: when the warehouse cannot answer it,
+    the step logs a warning and records the model without it.
     """
     node = placement.manifest["nodes"][event.metadata["unique_id"].value]
     if node["config"]["materialized"] == "view":
         return {}
-    return {"dagster/row_count": warehouse.row_count(node["relation_name"])}
+    try:
+        return {"dagster/row_count": warehouse.row_count(node["relation_name"])}
+    except ClickHouseError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        log.warning(f"{node['relation_name']}: built, but its row count is not recorded: {reason}")
+        return {}
 
 
 def _dbt_build(
@@ -159,9 +171,10 @@ def _dbt_build(
                 done += isinstance(event, dg.Output | dg.AssetMaterialization | dg.AssetCheckResult)
                 advance(done, len(selected) + len(tests))
                 if isinstance(event, dg.Output | dg.AssetMaterialization):
-                    event = event.with_metadata({**event.metadata, **_table_metadata(event, placement, warehouse)})
+                    described = _table_metadata(event, placement, warehouse, context.log)
                     if weeks is not None:
-                        event = event.with_metadata({**event.metadata, "data_weeks": weeks_label(weeks)})
+                        described["data_weeks"] = weeks_label(weeks)
+                    event = event.with_metadata({**event.metadata, **described})
                 yield event
             if not invocation.is_successful():
                 raise _dbt_failure(invocation, placement.manifest)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pytest
 
-from orchestration.defs.marts.assets import DbtTestPlacement
+from lakehouse.processes import free_port
+from lakehouse.settings import Settings
+from orchestration.defs.marts.assets import DbtTestPlacement, _table_metadata
+from orchestration.resources import WarehouseResource
 
 pytestmark = pytest.mark.unit
 
@@ -54,3 +60,21 @@ def test_a_source_test_runs_beside_the_model_that_reads_the_source() -> None:
 
 def test_a_step_with_nothing_selected_runs_no_tests() -> None:
     assert PLACEMENT.tests_for(set(), pending={DIM}) == []
+
+
+def test_a_built_table_whose_count_the_warehouse_cannot_answer_is_recorded_without_it_and_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = Settings(data_dir=tmp_path, clickhouse_url=f"http://127.0.0.1:{free_port()}")
+    manifest = {"nodes": {FCT: {**_model("fct_sales"), "config": {"materialized": "table"},
+                                "relation_name": "category.fct_sales"}}}  # fmt: skip
+    built = dg.Output(None, output_name="fct_sales", metadata={"unique_id": FCT})
+
+    with caplog.at_level(logging.WARNING):
+        described = _table_metadata(built, DbtTestPlacement(manifest), WarehouseResource(settings=settings),
+                                    logging.getLogger("dbt-step"))  # fmt: skip
+
+    assert described == {}
+    [warning] = [record.getMessage() for record in caplog.records if record.name == "dbt-step"]
+    assert warning.startswith("category.fct_sales: built, but its row count is not recorded: ")
+    assert "Connection refused" in warning
