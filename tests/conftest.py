@@ -28,19 +28,23 @@ LAKE_BUCKET = "lake"
 
 
 IN_MEMORY = Path("/dev/shm")
+IN_MEMORY_NEEDED = 3 * 2**30
+"""Free bytes the in-memory folder must offer for a session's lakes, warehouses, Dagster homes and logs; else disk."""
 IN_MEMORY_BASETEMP = pytest.StashKey[Path]()
 SESSION_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_configure(config: pytest.Config) -> None:
-    """Every test's folders in memory (tmpfs) when the machine has one and no ``--basetemp`` was given.
+    """Every test's folders in memory (tmpfs) when the machine has one with room and no ``--basetemp`` was given.
 
     The engines write as they do on disk, but a Dagster run's thousands of
     SQLite commits, MinIO's synced writes and Delta's log files no longer wait
     for the disk. Workers take their folders under the controller's.
     """
     if hasattr(config, "workerinput") or config.option.basetemp or not os.access(IN_MEMORY, os.W_OK):
+        return
+    if shutil.disk_usage(IN_MEMORY).free < IN_MEMORY_NEEDED:
         return
     config.option.basetemp = tempfile.mkdtemp(prefix="lakehouse-tests-", dir=IN_MEMORY)
     config.stash[IN_MEMORY_BASETEMP] = Path(config.option.basetemp)
