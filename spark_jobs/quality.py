@@ -71,10 +71,15 @@ def suite_fingerprint(spec: TableSpec) -> str:
     return hashlib.sha256(json.dumps(made_of).encode()).hexdigest()[:16]
 
 
+def verdicts_dir(project_dir: Path) -> Path:
+    """Where the GX project in ``project_dir`` keeps the suites' last verdicts on silver."""
+    return project_dir / "verdicts"
+
+
 def _verdict_file(project_dir: Path, spec: TableSpec, snapshot: str) -> Path:
     """One kept verdict per table, by Delta table id as well as name: two lakes sharing a data folder keep theirs."""
     table_id = snapshot.split("@", 1)[0]
-    return project_dir / "verdicts" / spec.name / f"{table_id}.json"
+    return verdicts_dir(project_dir) / spec.name / f"{table_id}.json"
 
 
 def kept_verdict(project_dir: Path, spec: TableSpec, snapshot: str) -> GateResult | None:

@@ -15,6 +15,7 @@ from pyspark.sql import SparkSession
 from lakehouse.ingest import lake_layout
 from lakehouse.settings import Settings
 from spark_jobs.delta_io import table_exists
+from spark_jobs.quality import verdicts_dir
 
 CENT = Decimal("0.01")
 
@@ -77,8 +78,8 @@ def copy_local_sample(source: Settings, target: Settings) -> None:
     """
     shutil.copytree(source.landing_uri, target.landing_uri)
     shutil.copytree(source.lake_uri, target.lake_uri, symlinks=True, ignore=shutil.ignore_patterns("_variant_lakes"))
-    verdicts = lake_layout(source).quality_dir / "verdicts"
+    verdicts = verdicts_dir(lake_layout(source).quality_dir)
     if verdicts.exists():
-        shutil.copytree(verdicts, lake_layout(target).quality_dir / "verdicts")
+        shutil.copytree(verdicts, verdicts_dir(lake_layout(target).quality_dir))
     Path(target.tokenisation_key_file).parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(source.tokenisation_key_file, target.tokenisation_key_file)
