@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import time
 from pathlib import Path
@@ -31,6 +32,8 @@ def erase(
     reference: Annotated[str, typer.Option(help="The ticket or letter the request came with.")] = "",
 ) -> None:
     """Erase households from landing, bronze, silver (with their Delta history), quarantine and the marts."""
+    from pyspark.sql import SparkSession
+
     from governance.erasure import ErasureRequest, read_erasure_requests
     from lakehouse.erasure import erase_households
     from lakehouse.warehouse import ensure_warehouse
@@ -43,9 +46,15 @@ def erase(
         asked.extend(read_erasure_requests(requests))
     if not asked:
         raise typer.BadParameter("name a household with --household ID or a file with --requests FILE")
-    with stage("starting Spark with Delta") as report:
-        spark = build_spark_session(settings)
-        report.notes.append(f"lake {settings.lake_uri}, landing {settings.landing_uri}")
+
+    @functools.cache
+    def spark() -> SparkSession:
+        """Started only when a lake table may hold a household: one found nowhere is answered without it."""
+        with stage("starting Spark with Delta") as report:
+            session = build_spark_session(settings)
+            report.notes.append(f"lake {settings.lake_uri}, landing {settings.landing_uri}")
+        return session
+
     started_warehouse = ensure_warehouse(settings)
     try:
         outcomes = erase_households(spark, settings, asked, requested_by)

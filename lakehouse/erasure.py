@@ -3,6 +3,8 @@
 Order of work, each step safe to repeat:
 
 1. find where each household is (lake tables, landing files, warehouse tables);
+   the lake tables' files are searched without Spark first
+   (``lakehouse.erasure_search``), and Spark starts only for a table they may hold;
 2. landing: rewrite or delete the raw files that hold it (the policy says which),
    and tell the ledger the rewritten files are already ingested;
 3. lake: DELETE from bronze, silver and quarantine, then VACUUM the history that
@@ -40,6 +42,7 @@ from governance.erasure import (
 from governance.policy import default_policy
 from lakehouse.audit_trail import code_version, record_audit
 from lakehouse.dbt import build_marts, dbt_manifest
+from lakehouse.erasure_search import may_hold
 from lakehouse.ingest import lake_layout
 from lakehouse.landing.erase import (
     LandingErasureResult,
@@ -62,6 +65,7 @@ from spark_jobs.erasure import (
     versions_holding,
 )
 from spark_jobs.ingest import LEDGER_SCHEMA, ledger_entries
+from spark_jobs.session import SparkSource
 from spark_jobs.tables import TABLES
 
 VERIFY_ROUNDS = 3
@@ -139,9 +143,20 @@ def _rows_by_household(spark: SparkSession, location: DeltaLocation, households:
     return {int(row["household"]): int(row["count"]) for row in counted}
 
 
-def _erase_from_lake(spark: SparkSession, settings: Settings, households: list[int], found: _Found) -> None:
+def locations_that_may_hold(settings: Settings, households: list[int]) -> list[DeltaLocation]:
+    """The lake tables with a data file, of the current version or an earlier one, that may hold the households."""
+    return [loc for loc in delta_locations(settings) if may_hold(settings, loc.path, households, loc.in_json_record)]
+
+
+def _erase_from_lake(spark_source: SparkSource, settings: Settings, households: list[int], found: _Found) -> None:
     """DELETE the rows, then VACUUM every table whose readable history still holds them."""
-    for location in delta_locations(settings):
+    with stage(f"searching the files of {len(delta_locations(settings))} lake tables") as report:
+        locations = locations_that_may_hold(settings, households)
+        report.notes.append(f"{len(locations)} may hold the household(s); Spark reads only those")
+    if not locations:
+        return
+    spark = spark_source()
+    for location in locations:
         counts = _rows_by_household(spark, location, households)
         if not counts:
             continue
@@ -151,7 +166,7 @@ def _erase_from_lake(spark: SparkSession, settings: Settings, households: list[i
             report.notes.append(f"DELETE committed as version {erased.delete_version}")
         for household, rows in counts.items():
             found.add(household, RemovedRows(location.zone, location.name, rows, history_purged=True))
-    holding = _tables_whose_files_hold(spark, settings, households)
+    holding = _tables_whose_files_hold(spark, locations, households)
     if holding:
         with stage(f"vacuuming the history of {len(holding)} table(s) that held the rows") as report:
             for path in holding:
@@ -160,7 +175,7 @@ def _erase_from_lake(spark: SparkSession, settings: Settings, households: list[i
 
 
 def _erase_from_landing(
-    spark: SparkSession, settings: Settings, households: list[int], ledger_batch: str, found: _Found
+    spark: SparkSource, settings: Settings, households: list[int], ledger_batch: str, found: _Found
 ) -> None:
     store = landing_store(settings)
     with stage(f"erasing from landing files ({default_policy().erasure.landing.value})") as report:
@@ -173,7 +188,7 @@ def _erase_from_landing(
 
 
 def _mark_rewritten_as_ingested(
-    spark: SparkSession, settings: Settings, results: list[LandingErasureResult], ledger_batch: str
+    spark: SparkSource, settings: Settings, results: list[LandingErasureResult], ledger_batch: str
 ) -> None:
     """A rewritten file has a new checksum: when its earlier version was ingested, the ledger records the new one.
 
@@ -190,7 +205,7 @@ def _mark_rewritten_as_ingested(
         and result.old_checksum in ledger[result.table].get(result.relative_path, set())
     ]  # fmt: skip
     if entries:
-        append_once(spark.createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:erasure:{ledger_batch}")
+        append_once(spark().createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:erasure:{ledger_batch}")
 
 
 def _household_tables(settings: Settings) -> list[tuple[str, str]]:
@@ -265,27 +280,30 @@ def derived_models(settings: Settings, keyed_tables: set[tuple[str, str]], exist
     )
 
 
-def _tables_whose_files_hold(spark: SparkSession, settings: Settings, households: list[int]) -> list[str]:
-    """Lake tables with a data file, of the current version or an earlier one, holding any of the households."""
+def _tables_whose_files_hold(spark: SparkSession, locations: list[DeltaLocation], households: list[int]) -> list[str]:
+    """Of ``locations``, the tables with a data file, of the current version or an earlier one, holding the rows."""
     return [
         location.path
-        for location in delta_locations(settings)
+        for location in locations
         if table_exists(spark, location.path)
         and files_holding(spark, location.path, household_condition(households, location.in_json_record))[1]
     ]
 
 
-def versions_still_holding(spark: SparkSession, settings: Settings, households: list[int]) -> dict[str, list[int]]:
+def versions_still_holding(
+    spark_source: SparkSource, settings: Settings, households: list[int]
+) -> dict[str, list[int]]:
     """Lake table path -> its versions, readable by time travel, that still hold any of the households."""
     holding = {}
-    for location in delta_locations(settings):
-        versions = versions_holding(spark, location.path, household_condition(households, location.in_json_record))
+    for location in locations_that_may_hold(settings, households):
+        condition = household_condition(households, location.in_json_record)
+        versions = versions_holding(spark_source(), location.path, condition)
         if versions:
             holding[location.path] = versions
     return holding
 
 
-def find_remains(spark: SparkSession, settings: Settings, households: list[int]) -> list[str]:
+def find_remains(spark: SparkSource, settings: Settings, households: list[int]) -> list[str]:
     """Every place that still holds any of the households: tables, readable Delta versions, landing files, marts."""
     remains = [
         f"{path} (Delta version{'s' if len(versions) > 1 else ''} {', '.join(map(str, versions))})"
@@ -315,9 +333,12 @@ def _previous_receipts(settings: Settings, households: Iterable[int]) -> dict[in
 
 
 def erase_households(
-    spark: SparkSession, settings: Settings, requests: list[ErasureRequest], requested_by: str | None = None
+    spark: SparkSource, settings: Settings, requests: list[ErasureRequest], requested_by: str | None = None
 ) -> list[ErasureOutcome]:
     """Erase every requested household found anywhere; answer the others (already erased, unknown).
+
+    ``spark`` is called only when a lake table may hold a household or a rewritten landing file
+    must be recorded in the ledger: a household found nowhere is answered without a JVM.
 
     Each household is put in the register as pending before anything is touched, so an erasure that
     fails half way still keeps landing from bringing it back, and its rerun completes it with a receipt.
@@ -391,7 +412,7 @@ def erase_households(
 
 
 def _erase_everywhere(
-    spark: SparkSession, settings: Settings, households: list[int], batch_id: str
+    spark: SparkSource, settings: Settings, households: list[int], batch_id: str
 ) -> tuple[_Found, list[str]]:
     """Landing, lake, warehouse, then verification, in rounds until nothing is left."""
     found = _Found()

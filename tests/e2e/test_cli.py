@@ -121,6 +121,8 @@ def test_erasing_an_unknown_household_answers_in_one_line_and_exits_1(
         "unknown household 987654321: in no landing file, lake table or mart, and never erased; nothing was changed"
         in result.stdout
     )
+    assert "ok searching the files of 23 lake tables in " in result.stdout
+    assert "starting Spark" not in result.stdout, "no lake file holds the household: Spark has nothing to do"
 
 
 def test_a_bad_requests_file_is_refused_naming_the_line_before_anything_is_erased(

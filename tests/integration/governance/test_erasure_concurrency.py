@@ -63,7 +63,7 @@ def test_an_erasure_during_an_ingestion_keeps_the_ingested_correction_and_remove
 
     ingestion = threading.Thread(target=ingest)
     ingestion.start()
-    [outcome] = erase_households(spark, settings, [ErasureRequest(household)], "dpo@retailer")
+    [outcome] = erase_households(lambda: spark, settings, [ErasureRequest(household)], "dpo@retailer")
     ingestion.join()
     for failure in failures:
         # The ingestion may lose the race either way: Delta refuses its commit (a conflict), or the erasure
@@ -72,7 +72,7 @@ def test_an_erasure_during_an_ingestion_keeps_the_ingested_correction_and_remove
     ingest_one_table(lambda: spark, settings, "transactions")
 
     assert outcome.status == "erased"
-    assert find_remains(spark, settings, [household]) == []
+    assert find_remains(lambda: spark, settings, [household]) == []
     assert _silver(lake_rows_by_household(spark, settings)) == without(before, household)
     silver = spark.read.format("delta").load(f"{settings.lake_uri}/silver/transactions")
     [row] = silver.where(f"_source_file = '{relative}'").selectExpr("sum(quantity) as quantity").collect()

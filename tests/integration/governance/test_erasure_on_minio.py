@@ -53,8 +53,8 @@ def test_an_erased_household_is_gone_from_the_s3_lake_its_history_the_marts_and_
     with warehouse_on_free_port(settings, data_dir / "warehouse") as warehouse:
         build_marts(warehouse.settings)
         marts_before = warehouse_rows_by_household(warehouse.settings)
-        [outcome] = erase_households(spark, warehouse.settings, [ErasureRequest(household)], "dpo@retailer")
-        remains = find_remains(spark, warehouse.settings, [household])
+        [outcome] = erase_households(lambda: spark, warehouse.settings, [ErasureRequest(household)], "dpo@retailer")
+        remains = find_remains(lambda: spark, warehouse.settings, [household])
         marts_after = warehouse_rows_by_household(warehouse.settings)
 
     assert any(household in counts for counts in marts_before.values())
