@@ -46,18 +46,16 @@ ANCHOR_K = 5
 
 
 def _positive_int(text: str) -> int:
-    value = int(text)
-    if value <= 0:
-        raise ValueError(text)
-    return value
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
 
 
 def _positive_ints(text: str) -> list[int]:
-    return [_positive_int(part) for part in text.split(",")]
-
-
-_positive_int.__name__ = "positive integer"
-_positive_ints.__name__ = "comma-separated list of positive integers"
+    parts = text.split(",")
+    if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of positive integers")
+    return [int(part) for part in parts]
 
 
 def hyperparameters(argv: Sequence[str]) -> argparse.Namespace:

@@ -80,11 +80,12 @@ class TrainingEnvironment:
         return path
 
 
-def run(train: Callable[[TrainingEnvironment, Sequence[str]], None], argv: Sequence[str] | None = None) -> NoReturn:
-    """Run ``train``; a failure writes its one-line reason to the failure file and exits 1, as SageMaker reads it."""
+def run(train: Callable[[TrainingEnvironment, Sequence[str]], None]) -> NoReturn:
+    """Run ``train`` with this process's arguments; a failure writes its one-line reason to the failure file and
+    exits 1, as SageMaker reads it."""
     environment = TrainingEnvironment.from_environ()
     try:
-        train(environment, sys.argv[1:] if argv is None else argv)
+        train(environment, sys.argv[1:])
     except Exception as error:  # noqa: BLE001 - every failure is reported the one way SageMaker reads it
         reason = f"{type(error).__name__}: {error}" if not isinstance(error, TrainingInputError) else str(error)
         environment.output_dir.mkdir(parents=True, exist_ok=True)

@@ -117,7 +117,10 @@ def test_bad_channel_input_fails_the_job_in_one_line_and_packs_no_model(
 def test_a_hyperparameter_of_the_wrong_type_fails_naming_it(tmp_path: Path, channels: dict[str, Path]) -> None:
     job = TrainingJob("bad-hyperparameter", "recommend", channels, {"factors": "many"})
 
-    with pytest.raises(TrainingJobFailedError, match=r"hyperparameter: argument --factors: invalid .* value: 'many'"):
+    with pytest.raises(
+        TrainingJobFailedError,
+        match=r"hyperparameter: argument --factors: 'many' is not a comma-separated list of positive integers",
+    ):
         run_locally(job, tmp_path / "jobs")
 
 
