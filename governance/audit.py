@@ -14,10 +14,9 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 
 import pyarrow as pa
-from deltalake import DeltaTable, write_deltalake
-from deltalake.exceptions import TableNotFoundError
+from deltalake import write_deltalake
 
-from governance.delta_read import read_delta
+from governance.delta_read import open_delta, read_delta, reading
 
 APPEND_ONLY = {"delta.appendOnly": "true"}
 
@@ -70,21 +69,22 @@ def append_audit(trail: AuditTrail, record: AuditRecord) -> None:
     """Append one record as one commit; the first append creates the table, append-only."""
     row = {name: [value] for name, value in asdict(record).items()}
     row["counts"] = [json.dumps(record.counts, sort_keys=True)]
-    write_deltalake(
-        trail.uri,
-        pa.table(row, schema=AUDIT_SCHEMA),
-        mode="append",
-        configuration=APPEND_ONLY,
-        storage_options=trail.storage_options or None,
-    )
+    with reading(trail.uri, "appending to"):
+        write_deltalake(
+            trail.uri,
+            pa.table(row, schema=AUDIT_SCHEMA),
+            mode="append",
+            configuration=APPEND_ONLY,
+            storage_options=trail.storage_options or None,
+        )
 
 
 def read_audit(trail: AuditTrail) -> list[AuditRecord]:
     """Every record, oldest first; a trail never written has none."""
-    try:
-        table = read_delta(DeltaTable(trail.uri, storage_options=trail.storage_options or None))
-    except TableNotFoundError:
+    opened = open_delta(trail.uri, trail.storage_options)
+    if opened is None:
         return []
+    table = read_delta(opened)
     names = {item.name for item in fields(AuditRecord)}
     records = []
     for row in table.to_pylist():

@@ -28,24 +28,25 @@ class LakeStoreError(OSError):
 
 
 @contextmanager
-def reading(table_uri: str) -> Iterator[None]:
-    """Reads of ``table_uri`` inside fail as one LakeStoreError line, not delta-rs's indented chain of causes."""
+def reading(table_uri: str, action: str = "reading") -> Iterator[None]:
+    """Reads (or the ``action``) of ``table_uri`` inside fail as one LakeStoreError line, not delta-rs's indented
+    chain of causes."""
     try:
         yield
     except LakeStoreError:
         raise
     except OSError as error:
-        raise _store_failure(table_uri, error) from error
+        raise _store_failure(table_uri, error, action) from error
 
 
-def _store_failure(table_uri: str, error: OSError) -> LakeStoreError:
+def _store_failure(table_uri: str, error: OSError, action: str) -> LakeStoreError:
     text = _TERMINAL_STYLE.sub("", str(error))
     causes = [line.strip().removeprefix("↳").strip() for line in text.splitlines()]
     causes = [cause for cause in causes if cause]
     reason = causes[-1] if causes else type(error).__name__
     request = _REQUEST.search(text)
     where = f" ({request.group(0)})" if request else ""
-    return LakeStoreError(f"reading the lake table {table_uri} failed: {reason}{where}")
+    return LakeStoreError(f"{action} the lake table {table_uri} failed: {reason}{where}")
 
 
 def delta_rs_uri(uri: str) -> str:
