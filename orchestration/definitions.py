@@ -24,8 +24,8 @@ from orchestration.partitions import WEEK_PARTITIONS
 from orchestration.resources import platform_resources
 
 
-def _landing() -> dg.Definitions:
-    return dg.Definitions(assets=[landing_feeds], sensors=[new_landing_files])
+def _landing(settings: Settings) -> dg.Definitions:
+    return dg.Definitions(assets=[landing_feeds], sensors=[new_landing_files(settings)])
 
 
 def _lake_and_warehouse(settings: Settings) -> dg.Definitions:
@@ -77,7 +77,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     marts = _marts(settings)
     freshness = [*SILVER_FRESHNESS, *(marts.asset_checks or [])]
     return dg.Definitions.merge(
-        _landing(),
+        _landing(settings),
         _lake_and_warehouse(settings),
         marts,
         _operations([check for check in freshness if isinstance(check, dg.AssetChecksDefinition)]),

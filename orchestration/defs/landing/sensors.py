@@ -48,20 +48,27 @@ def weekly_landing_files(settings: Settings) -> dict[str, str]:
     }
 
 
-@dg.sensor(
-    name="new_landing_files",
-    target=dg.AssetSelection.all(),
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.RUNNING,
-    description="Every minute: a new or changed weekly landing file starts a run of its week's partition, "
-    "for that feed's bronze and silver and everything built on them.",
-)
-def new_landing_files(context: dg.SensorEvaluationContext, settings: dg.ResourceParam[Settings]) -> dg.SensorResult:
+def new_landing_files(settings: Settings) -> dg.SensorDefinition:
+    """The sensor, looking every ``settings.landing_sensor_interval_s`` seconds (a minute by default)."""
+    return dg.SensorDefinition(
+        name="new_landing_files",
+        evaluation_fn=runs_for_new_landing_files,
+        target=dg.AssetSelection.all(),
+        minimum_interval_seconds=settings.landing_sensor_interval_s,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description=f"Every {settings.landing_sensor_interval_s} s: a new or changed weekly landing file starts a run "
+        "of its week's partition, for that feed's bronze and silver and everything built on them.",
+        required_resource_keys={"settings"},
+    )
+
+
+def runs_for_new_landing_files(context: dg.SensorEvaluationContext) -> dg.SensorResult:
     """Ingest a new or changed weekly file, and rebuild what depends on it, for that file's week only.
 
     The first evaluation records what is already there: files landed before
     the sensor ran are the daily ingestion's, not a flood of runs.
     """
+    settings: Settings = context.resources.settings
     current = weekly_landing_files(settings)
     if context.cursor is None:
         return dg.SensorResult(

@@ -141,13 +141,17 @@ def test_the_weekly_marts_build_selects_every_dbt_model_from_the_graph_exports_i
     assert selected == dbt_models
 
 
-def test_the_schedules_run_when_the_settings_say(local_settings: Settings) -> None:
-    settings = local_settings.model_copy(update={"marts_build_cron": "15 * * * *", "lake_ingestion_cron": "0 3 * * *"})
+def test_the_schedules_and_the_landing_sensor_run_when_the_settings_say(local_settings: Settings) -> None:
+    settings = local_settings.model_copy(
+        update={"marts_build_cron": "15 * * * *", "lake_ingestion_cron": "0 3 * * *", "landing_sensor_interval_s": 15}
+    )
 
     definitions = build_definitions(settings)
 
     assert definitions.resolve_schedule_def("weekly_marts_build").cron_schedule == "15 * * * *"
     assert definitions.resolve_schedule_def("daily_lake_ingestion").cron_schedule == "0 3 * * *"
+    assert definitions.resolve_sensor_def("new_landing_files").minimum_interval_seconds == 15
+    assert build_definitions(local_settings).resolve_sensor_def("new_landing_files").minimum_interval_seconds == 60
 
 
 def test_the_freshness_sensor_evaluates_every_freshness_check(definitions: dg.Definitions) -> None:

@@ -25,7 +25,7 @@ def _evaluate(settings: Settings, cursor: str | None) -> SensorExecutionData:
     context = dg.build_sensor_context(
         cursor=cursor, resources={"settings": settings}, definitions=build_definitions(settings)
     )
-    return new_landing_files.evaluate_tick(context)
+    return new_landing_files(settings).evaluate_tick(context)
 
 
 def _assert_one_run_for_the_late_week(result: SensorExecutionData) -> None:
