@@ -146,7 +146,7 @@ def lake_ingest_full(prepared: tuple[Any, Settings]) -> Outcome:
     from lakehouse.ingest import ingest_all
 
     spark, settings = prepared
-    summary = ingest_all(spark, settings)
+    summary = ingest_all(lambda: spark, settings)
     detail = {
         table: {
             "rows_in": report.rows_in,

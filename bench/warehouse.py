@@ -73,7 +73,7 @@ def prepare_silver(scratch: Path) -> Settings:
     settings = bench_settings()
     land_sources(settings)
     spark = build_spark_session(settings, app_name="bench-silver")
-    ingest_all(spark, settings)
+    ingest_all(lambda: spark, settings)
     spark.stop()
     return settings
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import functools
 import json
 import time
 from pathlib import Path
@@ -32,12 +31,10 @@ def erase(
     reference: Annotated[str, typer.Option(help="The ticket or letter the request came with.")] = "",
 ) -> None:
     """Erase households from landing, bronze, silver (with their Delta history), quarantine and the marts."""
-    from pyspark.sql import SparkSession
-
+    from cli.spark import spark_when_needed
     from governance.erasure import ErasureRequest, read_erasure_requests
     from lakehouse.erasure import erase_households
     from lakehouse.warehouse import ensure_warehouse
-    from spark_jobs.session import build_spark_session
 
     settings = settings_of(context)
     started = time.perf_counter()
@@ -46,18 +43,9 @@ def erase(
         asked.extend(read_erasure_requests(requests))
     if not asked:
         raise typer.BadParameter("name a household with --household ID or a file with --requests FILE")
-
-    @functools.cache
-    def spark() -> SparkSession:
-        """Started only when a lake table may hold a household: one found nowhere is answered without it."""
-        with stage("starting Spark with Delta") as report:
-            session = build_spark_session(settings)
-            report.notes.append(f"lake {settings.lake_uri}, landing {settings.landing_uri}")
-        return session
-
     started_warehouse = ensure_warehouse(settings)
     try:
-        outcomes = erase_households(spark, settings, asked, requested_by)
+        outcomes = erase_households(spark_when_needed(settings), settings, asked, requested_by)
     finally:
         if started_warehouse is not None:
             started_warehouse.stop()

@@ -57,14 +57,11 @@ def land(
 @app.command()
 def ingest(context: typer.Context, tables: TablesOption = None) -> None:
     """Bring new landing files into bronze and silver (a no-op when nothing is new)."""
+    from cli.spark import spark_when_needed
     from lakehouse.ingest import ingest_all
-    from spark_jobs.session import build_spark_session
 
     settings = settings_of(context)
-    with stage("starting Spark with Delta") as report:
-        spark = build_spark_session(settings)
-        report.notes.append(f"master {settings.spark_master}, lake {settings.lake_uri}")
-    summary = ingest_all(spark, settings, tables.split(",") if tables else None)
+    summary = ingest_all(spark_when_needed(settings), settings, tables.split(",") if tables else None)
     _print_ingest_totals(settings, summary)
     if summary.failed or summary.set_aside:
         _print_what_failed(summary)

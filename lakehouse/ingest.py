@@ -14,7 +14,6 @@ from typing import NamedTuple
 import pyarrow as pa
 import pyarrow.parquet as pq
 from deltalake import DeltaTable
-from pyspark.sql import SparkSession
 from pyspark.sql.functions import col
 from pyspark.sql.pandas.types import from_arrow_schema
 
@@ -216,8 +215,10 @@ def ingest_one_table(
     return report
 
 
-def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None = None) -> IngestSummary:
+def ingest_all(spark: SparkSource, settings: Settings, tables: list[str] | None = None) -> IngestSummary:
     """Ingest the named tables (all by default) in dependency order, printing a line per table.
+
+    ``spark`` is first called by a table with new files: an ingestion with nothing new starts no JVM.
 
     A table that fails does not stop the others: each is attempted, and the
     summary names what failed. A table whose checked reference failed is not
@@ -241,7 +242,7 @@ def ingest_all(spark: SparkSession, settings: Settings, tables: list[str] | None
             logger.warning("ingesting %s not attempted: %s failed", name, ", ".join(upstream))
             continue
         try:
-            summary.tables[name] = ingest_one_table(lambda: spark, settings, name, ingested_at=ingested_at)
+            summary.tables[name] = ingest_one_table(spark, settings, name, ingested_at=ingested_at)
         except Exception as error:  # noqa: BLE001 - one table's failure is reported, the next table is attempted
             if (reason := stopped_jvm(settings)) is not None:
                 stopped = SparkStoppedError(f"ingesting {name}: {reason}")

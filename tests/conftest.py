@@ -192,7 +192,7 @@ def spark(s3_settings: Settings) -> Iterator[SparkSession]:
 @pytest.fixture(scope="session")
 def ingested_local(spark: SparkSession, local_settings: Settings, sample_landing: LandingManifest) -> IngestSummary:
     """The sample landing ingested once into the local lake (bronze, silver, quarantine, ledger)."""
-    summary = ingest_all(spark, local_settings)
+    summary = ingest_all(lambda: spark, local_settings)
     assert not summary.failed, summary.failed
     return summary
 
@@ -201,7 +201,7 @@ def ingested_local(spark: SparkSession, local_settings: Settings, sample_landing
 def ingested_minio(spark: SparkSession, s3_settings: Settings) -> tuple[LandingManifest, IngestSummary]:
     """A smaller sample landed on MinIO and ingested into a lake on MinIO: only the URIs differ."""
     manifest = land_sources(s3_settings, households=MINIO_HOUSEHOLDS)
-    summary = ingest_all(spark, s3_settings)
+    summary = ingest_all(lambda: spark, s3_settings)
     assert not summary.failed, summary.failed
     return manifest, summary
 

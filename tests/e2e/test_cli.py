@@ -80,6 +80,10 @@ def test_a_second_run_reuses_the_landing_and_writes_nothing(
     first_log, second_log = (_run_log(run.stdout).read_text() for run in (first, again))
     assert SPARK_STARTED in first_log
     assert SPARK_STARTED not in second_log, "with nothing new to ingest, the run started no Spark"
+    ingest = _lakehouse(data_dir, "ingest")
+    assert ingest.returncode == 0, ingest.stdout
+    assert ingest.stdout.count("   no new files (") == len(TABLES), ingest.stdout
+    assert "starting Spark" not in ingest.stdout, "with nothing new to ingest, `lakehouse ingest` started no Spark"
 
 
 SPARK_STARTED = 'Setting default log level to "WARN"'

@@ -27,7 +27,7 @@ from lakehouse.ingest import ingest_all
 from lakehouse.settings import get_settings
 from spark_jobs.session import build_spark_session
 settings = get_settings()
-ingest_all(build_spark_session(settings), settings, ["products", "transactions"])
+ingest_all(lambda: build_spark_session(settings), settings, ["products", "transactions"])
 """
 
 
@@ -57,7 +57,7 @@ def test_a_rerun_after_sigkill_mid_write_leaves_exactly_one_copy(
     process.wait()
     killed_mid_write = bool(_silver_part_files(lake))
 
-    summary = ingest_all(spark, settings, ["products", "transactions"])
+    summary = ingest_all(lambda: spark, settings, ["products", "transactions"])
 
     silver = spark.read.format("delta").load(lake_layout(settings).silver("transactions"))
     keys = silver.select("household_id", "basket_id", "product_id")

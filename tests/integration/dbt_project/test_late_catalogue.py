@@ -86,7 +86,7 @@ def late_catalogue(
     catalogue = pq.read_table(Path(settings.landing_uri) / CATALOGUE)
     listed = pc.equal(catalogue["product_id"], product_id)
     pq.write_table(catalogue.filter(pc.invert(listed)), Path(settings.landing_uri) / CATALOGUE)
-    summary = ingest_all(spark, settings, SALES_TABLES)
+    summary = ingest_all(lambda: spark, settings, SALES_TABLES)
     assert not summary.failed, summary.failed
     with warehouse_on_free_port(settings, data_dir / "warehouse") as warehouse:
         build_marts(warehouse.settings, *SALES_MARTS)
@@ -132,7 +132,7 @@ def test_a_later_catalogue_file_moves_those_lines_to_the_real_department_none_lo
     pq.write_table(pa.Table.from_pylist([product], schema=schema), later)
 
     before = _lines_per_department(late_catalogue.warehouse, "category_sales_weekly", "sum(lines)")
-    summary = ingest_all(spark, settings, ["products"])
+    summary = ingest_all(lambda: spark, settings, ["products"])
     build_marts(late_catalogue.warehouse.settings, *SALES_MARTS)
 
     assert not summary.failed, summary.failed

@@ -78,7 +78,7 @@ def bad_landing(
     files["truncated parquet"] = "transactions/bad/truncated.parquet"
     (Path(settings.landing_uri) / "transactions/bad/empty.parquet").write_bytes(b"")
     files["empty file"] = "transactions/bad/empty.parquet"
-    summary = ingest_all(spark, settings, ["products", "transactions"])
+    summary = ingest_all(lambda: spark, settings, ["products", "transactions"])
     return settings, files, week, summary
 
 
@@ -173,7 +173,7 @@ def test_non_utf8_bytes_in_a_csv_row_quarantine_that_row(
     target.parent.mkdir(parents=True)
     target.write_bytes(b"\n".join(broken) + b"\n")
 
-    report = ingest_all(spark, settings, ["stores"]).tables["stores"]
+    report = ingest_all(lambda: spark, settings, ["stores"]).tables["stores"]
 
     assert report.by_rule == {"encoding: not UTF-8": 1}
     assert report.rows_accepted == len(source) - 2

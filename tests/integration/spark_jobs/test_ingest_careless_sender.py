@@ -87,9 +87,9 @@ def test_a_file_with_an_unclassified_column_is_set_aside_and_never_wedges_the_ta
     noted = week.slice(0, 20).append_column("loyalty_note", pa.array(["call me on 07700 900461"] * 20))
     unclassified = _write(settings, "transactions/extra/noted.parquet", noted)
 
-    first = ingest_all(spark, settings, ["products", "transactions"]).tables["transactions"]
+    first = ingest_all(lambda: spark, settings, ["products", "transactions"]).tables["transactions"]
     (Path(settings.landing_uri) / unclassified).unlink()
-    second = ingest_all(spark, settings, ["transactions"]).tables["transactions"]
+    second = ingest_all(lambda: spark, settings, ["transactions"]).tables["transactions"]
 
     assert first.unreadable[unclassified].startswith(
         "policy: table 'transactions': column(s) 'loyalty_note' not in the PII policy"
@@ -116,7 +116,7 @@ def test_the_same_lines_sent_twice_are_a_re_delivery_not_a_reason_to_refuse_the_
     second = _write(settings, "transactions/resent/b.parquet", lines)
     good = _write(settings, "transactions/resent/c.parquet", known.slice(20, 30))
 
-    report = ingest_all(spark, settings, ["products", "transactions"]).tables["transactions"]
+    report = ingest_all(lambda: spark, settings, ["products", "transactions"]).tables["transactions"]
 
     assert report.unreadable == {}
     assert report.by_rule[DUPLICATE_DELIVERY] == 20
@@ -138,13 +138,13 @@ def test_lines_silver_already_holds_sent_again_in_a_later_batch_are_a_re_deliver
     known = week.filter(pc.is_in(week["product_id"], value_set=catalogue))
     lines = known.slice(0, 20)
     first = _write(settings, "transactions/resent/a.parquet", lines)
-    ingest_all(spark, settings, ["products", "transactions"])
+    ingest_all(lambda: spark, settings, ["products", "transactions"])
     corrected = lines.slice(0, 1).set_column(5, "sales_value", pc.add(lines.slice(0, 1)["sales_value"], 1.0))
     second = _write(
         settings, "transactions/resent/b.parquet", pa.concat_tables([corrected, lines.slice(1), known.slice(20, 10)])
     )
 
-    report = ingest_all(spark, settings, ["transactions"]).tables["transactions"]
+    report = ingest_all(lambda: spark, settings, ["transactions"]).tables["transactions"]
 
     assert report.unreadable == {}
     assert report.by_rule == {DUPLICATE_DELIVERY: 19}
@@ -172,7 +172,7 @@ def test_a_file_mostly_rejected_is_set_aside_naming_the_rule_and_its_neighbours_
     # A line of 0 items is the same negated: an exact copy of the good file's line, a re-delivery, not a new row.
     negated = pc.sum(pc.not_equal(week["quantity"], 0)).as_py()
 
-    report = ingest_all(spark, settings, ["products", "transactions"]).tables["transactions"]
+    report = ingest_all(lambda: spark, settings, ["products", "transactions"]).tables["transactions"]
 
     assert re.fullmatch(
         rf"table rule 'at most 50% of a file's new rows rejected': {negated:,} of {negated:,} rows "
@@ -195,7 +195,7 @@ def test_a_quarantined_profile_keeps_no_raw_personal_data_and_bronze_keeps_no_st
     target.parent.mkdir(parents=True)
     target.write_text(_csv([*profiles, planted]), encoding="utf-8")
 
-    report = ingest_all(spark, settings, ["customers"]).tables["customers"]
+    report = ingest_all(lambda: spark, settings, ["customers"]).tables["customers"]
 
     assert report.by_rule == {"born_in_the_past": 1}
     layout = lake_layout(settings)
@@ -221,7 +221,7 @@ def test_a_csv_with_a_bom_crlf_and_quoted_line_breaks_reads_one_row_per_record(
     target.parent.mkdir(parents=True)
     target.write_bytes(b"\xef\xbb\xbf" + _csv(profiles, line_end="\r\n").encode())
 
-    report = ingest_all(spark, settings, ["customers"]).tables["customers"]
+    report = ingest_all(lambda: spark, settings, ["customers"]).tables["customers"]
 
     assert report.unreadable == {}
     assert (report.rows_in, report.rows_accepted) == (4, 4)
@@ -243,7 +243,7 @@ def test_a_broken_json_line_is_quarantined_as_its_masked_text_and_a_huge_text_as
     target.parent.mkdir(parents=True)
     target.write_text("\n".join([*lines, broken, huge]) + "\n", encoding="utf-8")
 
-    report = ingest_all(spark, settings, ["customer_feedback"]).tables["customer_feedback"]
+    report = ingest_all(lambda: spark, settings, ["customer_feedback"]).tables["customer_feedback"]
 
     assert report.by_rule == {
         "malformed_record: not valid JSON": 1,
@@ -265,8 +265,8 @@ def test_a_table_no_file_has_arrived_for_gets_an_empty_silver_table_with_the_sch
     settings = _settings(tmp_path)
     silver = lake_layout(settings).silver("customer_feedback")
 
-    first = ingest_all(spark, settings, ["customer_feedback"]).tables["customer_feedback"]
-    second = ingest_all(spark, settings, ["customer_feedback"]).tables["customer_feedback"]
+    first = ingest_all(lambda: spark, settings, ["customer_feedback"]).tables["customer_feedback"]
+    second = ingest_all(lambda: spark, settings, ["customer_feedback"]).tables["customer_feedback"]
 
     assert (first.files_seen, first.rows_in, second.files_seen) == (0, 0, 0)
     empty = spark.read.format("delta").load(silver)

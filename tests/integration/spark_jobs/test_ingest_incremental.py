@@ -42,7 +42,7 @@ def ingested_weeks(
                      weekly_path("transactions", 11, "parquet")]:  # fmt: skip
         (landing / relative).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(source / relative, landing / relative)
-    assert not ingest_all(spark, settings, TABLES).failed
+    assert not ingest_all(lambda: spark, settings, TABLES).failed
     return data_dir
 
 
@@ -64,7 +64,7 @@ def _add_week(settings: Settings, local_settings: Settings, week: int) -> int:
 def test_a_new_week_ingests_only_that_week(spark: SparkSession, small_lake: Settings, local_settings: Settings) -> None:
     added = _add_week(small_lake, local_settings, 12)
 
-    report = ingest_all(spark, small_lake, TABLES).tables["transactions"]
+    report = ingest_all(lambda: spark, small_lake, TABLES).tables["transactions"]
 
     assert (report.files_new, report.rows_in) == (1, added)
     silver = spark.read.format("delta").load(lake_layout(small_lake).silver("transactions"))
@@ -75,7 +75,7 @@ def test_rerunning_a_week_changes_nothing(spark: SparkSession, small_lake: Setti
     path = lake_layout(small_lake).silver("transactions")
     version = latest_version(spark, path)
 
-    report = ingest_all(spark, small_lake, TABLES).tables["transactions"]
+    report = ingest_all(lambda: spark, small_lake, TABLES).tables["transactions"]
 
     assert (report.files_new, report.rows_written) == (0, 0)
     assert latest_version(spark, path) == version
@@ -92,7 +92,7 @@ def test_a_corrected_file_for_an_old_week_updates_that_week_in_place(spark: Spar
     last = last.set_column(last.schema.get_field_index("quantity"), "quantity", pa.array([99], pa.int64()))
     pq.write_table(pa.concat_tables([corrected, last]), week_10)
 
-    report = ingest_all(spark, small_lake, TABLES).tables["transactions"]
+    report = ingest_all(lambda: spark, small_lake, TABLES).tables["transactions"]
 
     silver = spark.read.format("delta").load(path)
     key = last.to_pylist()[0]

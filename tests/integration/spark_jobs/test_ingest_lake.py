@@ -65,7 +65,7 @@ def test_a_second_ingestion_writes_nothing_and_commits_no_version(
     layout = lake_layout(settings)
     versions = {table: latest_version(spark, layout.silver(table)) for table in TABLES}
 
-    again = ingest_all(spark, settings)
+    again = ingest_all(lambda: spark, settings)
 
     assert again.rows_written == 0
     assert {report.files_new for report in again.tables.values()} == {0}

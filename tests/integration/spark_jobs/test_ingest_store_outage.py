@@ -46,7 +46,7 @@ def test_a_45_second_object_store_outage_mid_ingestion_is_ridden_out_and_every_r
 
     def ingest() -> None:
         try:
-            outcome["summary"] = ingest_all(spark, settings, list(OUTAGE_TABLES))
+            outcome["summary"] = ingest_all(lambda: spark, settings, list(OUTAGE_TABLES))
         except BaseException as error:  # noqa: BLE001 - the test reports it
             outcome["error"] = error
 

@@ -42,7 +42,7 @@ if how == "heap":
 else:
     os.kill(jvm.pid, signal.SIGKILL)
 jvm.wait(timeout=120)
-summary = ingest_all(spark, settings, ["stores", "products"])
+summary = ingest_all(lambda: spark, settings, ["stores", "products"])
 try:
     spark.range(1).count()
 except Exception as error:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import cast
 
 import pytest
 from pyspark.sql import SparkSession
@@ -17,6 +16,10 @@ from spark_jobs.session import SparkSource
 from spark_jobs.tables import TABLES
 
 pytestmark = pytest.mark.unit
+
+
+def _no_spark() -> SparkSession:
+    raise AssertionError("the ingestion's tables are stand-ins here: none asks for Spark")
 
 
 @pytest.mark.parametrize(
@@ -41,7 +44,7 @@ def test_tables_checked_against_a_failed_table_are_not_attempted_and_every_other
     monkeypatch.setattr(ingest, "ingest_one_table", ingest_one_table)
     settings = Settings(data_dir=tmp_path, tokenisation_key_file=tmp_path / "tokenisation.key")
 
-    summary = ingest_all(cast(SparkSession, None), settings)
+    summary = ingest_all(_no_spark, settings)
 
     dependants = [name for name, spec in TABLES.items() if any(ref.table == failing for ref in spec.checked_references)]
     assert dependants == checked_against_it
