@@ -143,15 +143,18 @@ def _rows_by_household(spark: SparkSession, location: DeltaLocation, households:
     return {int(row["household"]): int(row["count"]) for row in counted}
 
 
-def locations_that_may_hold(settings: Settings, households: list[int]) -> list[DeltaLocation]:
+def locations_that_may_hold(
+    settings: Settings, locations: list[DeltaLocation], households: list[int]
+) -> list[DeltaLocation]:
     """The lake tables with a data file, of the current version or an earlier one, that may hold the households."""
-    return [loc for loc in delta_locations(settings) if may_hold(settings, loc.path, households, loc.in_json_record)]
+    return [loc for loc in locations if may_hold(settings, loc.path, households, loc.in_json_record)]
 
 
 def _erase_from_lake(spark_source: SparkSource, settings: Settings, households: list[int], found: _Found) -> None:
     """DELETE the rows, then VACUUM every table whose readable history still holds them."""
-    with stage(f"searching the files of {len(delta_locations(settings))} lake tables") as report:
-        locations = locations_that_may_hold(settings, households)
+    every_location = delta_locations(settings)
+    with stage(f"searching the files of {len(every_location)} lake tables") as report:
+        locations = locations_that_may_hold(settings, every_location, households)
         report.notes.append(f"{len(locations)} may hold the household(s); Spark reads only those")
     if not locations:
         return
@@ -161,7 +164,8 @@ def _erase_from_lake(spark_source: SparkSource, settings: Settings, households: 
         if not counts:
             continue
         with stage(f"erasing from {location.name}") as report:
-            erased = delete_rows(spark, location.path, household_condition(households, location.in_json_record))
+            condition = household_condition(households, location.in_json_record)
+            erased = delete_rows(spark, location.path, condition, matching=sum(counts.values()))
             report.add(rows=erased.rows_removed)
             report.notes.append(f"DELETE committed as version {erased.delete_version}")
         for household, rows in counts.items():
@@ -295,7 +299,7 @@ def versions_still_holding(
 ) -> dict[str, list[int]]:
     """Lake table path -> its versions, readable by time travel, that still hold any of the households."""
     holding = {}
-    for location in locations_that_may_hold(settings, households):
+    for location in locations_that_may_hold(settings, delta_locations(settings), households):
         condition = household_condition(households, location.in_json_record)
         versions = versions_holding(spark_source(), location.path, condition)
         if versions:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Iterator
-from urllib.parse import urlparse
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,14 +26,6 @@ from lakehouse.settings import Settings
 HOUSEHOLD_COLUMN = "household_id"
 RECORD_COLUMN = "_record"
 PLAIN_WHOLE_NUMBER = r"^-?[0-9]{1,18}$"
-
-
-def _lake_filesystem(settings: Settings, table_uri: str) -> tuple[fs.FileSystem, str]:
-    """The filesystem holding the table and the table's path in it (a bucket and key on S3)."""
-    parsed = urlparse(table_uri)
-    if parsed.scheme in ("s3", "s3a"):
-        return settings.object_store.pyarrow_filesystem(), f"{parsed.netloc}{parsed.path}"
-    return fs.LocalFileSystem(), table_uri.removeprefix("file://")
 
 
 def _data_files(filesystem: fs.FileSystem, root: str) -> Iterator[str]:
@@ -102,7 +93,7 @@ def record_may_hold(record: str, households: list[int]) -> bool:
 
 def may_hold(settings: Settings, table_uri: str, households: list[int], in_json_record: bool = False) -> bool:
     """Whether any data file of the table at ``table_uri`` may hold a row of the households (see the module)."""
-    filesystem, root = _lake_filesystem(settings, table_uri)
+    filesystem, root = settings.object_store.filesystem_at(table_uri)
     for path in _data_files(filesystem, root):
         values = _column(filesystem, path, RECORD_COLUMN if in_json_record else HOUSEHOLD_COLUMN)
         if values is None:

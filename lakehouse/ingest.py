@@ -9,7 +9,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -26,7 +26,14 @@ from lakehouse.privacy import tokenisation_key
 from lakehouse.progress import stage
 from lakehouse.reconciliation import SALES_FEED, landing_sales_recorded, record_landing_sales
 from lakehouse.settings import Settings
-from spark_jobs.ingest import LakeLayout, PolicyContext, TableReport, ingest_table, nothing_to_ingest
+from spark_jobs.ingest import (
+    LakeLayout,
+    PolicyContext,
+    TableReport,
+    ingest_table,
+    ledger_entries,
+    nothing_to_ingest,
+)
 from spark_jobs.landing_files import LandingFile
 from spark_jobs.quality import GateResult, keep_verdict, kept_verdict, run_gate
 from spark_jobs.session import SparkSource, SparkStoppedError, stopped_jvm
@@ -191,10 +198,11 @@ def ingest_one_table(
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
         layout = lake_layout(settings)
-        if nothing_to_ingest(layout, spec, files):
+        done = ledger_entries(layout, name)
+        if nothing_to_ingest(layout, spec, done, files):
             report = TableReport(name, files_seen=len(files))
         else:
-            report = ingest_table(spark(), layout, spec, files, privacy, when, erased)
+            report = ingest_table(spark(), layout, spec, files, done, privacy, when, erased)
         line.add(rows=report.rows_in, files=report.files_new)
         _keep_the_verdict_of_a_first_batch(settings, report)
         if report.files_new == 0:
@@ -256,6 +264,8 @@ def ingest_all(spark: SparkSource, settings: Settings, tables: list[str] | None 
 
 ROW_CHANGES = ("WRITE", "MERGE", "DELETE")
 """Delta operations that change a table's rows (not OPTIMIZE or VACUUM)."""
+RECENT_COMMITS = 8
+"""The newest commits read first when looking for the last row change: upkeep adds at most a few after it."""
 
 WHOLE_TABLE = "all"
 """The scope of a verdict on every row of a snapshot."""
@@ -332,5 +342,12 @@ def silver_updated_at(settings: Settings, name: str) -> datetime | None:
     table = layout.open_table(layout.silver(name))
     if table is None:
         return None
-    changes = [commit["timestamp"] for commit in commits(table) if commit.get("operation") in ROW_CHANGES]
+    recent = commits(table, limit=RECENT_COMMITS)
+    history = commits(table) if len(recent) == RECENT_COMMITS and not _row_changes(recent) else recent
+    changes = _row_changes(history)
     return datetime.fromtimestamp(max(changes) / 1000, UTC) if changes else None
+
+
+def _row_changes(history: list[dict[str, Any]]) -> list[int]:
+    """The commit times (epoch ms) of the commits that changed rows."""
+    return [commit["timestamp"] for commit in history if commit.get("operation") in ROW_CHANGES]

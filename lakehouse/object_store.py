@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 from pydantic import SecretStr
 
@@ -18,7 +19,7 @@ from warehouse.config import LakeAccess
 
 if TYPE_CHECKING:
     from mypy_boto3_s3 import S3Client
-    from pyarrow.fs import S3FileSystem
+    from pyarrow.fs import FileSystem, S3FileSystem
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,15 @@ class ObjectStore:
             region=self.region,
             scheme="https" if self.uses_https else "http",
         )
+
+    def filesystem_at(self, uri: str) -> tuple[FileSystem, str]:
+        """The filesystem holding ``uri`` (``s3://``, ``s3a://`` or a local path) and the path inside it."""
+        from pyarrow import fs
+
+        parsed = urlparse(uri)
+        if parsed.scheme in ("s3", "s3a"):
+            return self.pyarrow_filesystem(), f"{parsed.netloc}{parsed.path}"
+        return fs.LocalFileSystem(), uri.removeprefix("file://")
 
     def s3a_options(self) -> dict[str, str]:
         """Spark's Hadoop S3A options: path-style access for a custom endpoint, static keys when given."""

@@ -77,12 +77,16 @@ def rows_matching(spark: SparkSession, path: str, condition: str) -> int:
     return int(spark.read.format("delta").load(path).where(condition).count())
 
 
-def delete_rows(spark: SparkSession, path: str, condition: str) -> TableErasure:
-    """DELETE the matching rows, retrying when a concurrent commit wins the race (optimistic concurrency)."""
+def delete_rows(spark: SparkSession, path: str, condition: str, matching: int | None = None) -> TableErasure:
+    """DELETE the matching rows, retrying when a concurrent commit wins the race (optimistic concurrency).
+
+    ``matching`` is the caller's count of the rows, when it has one; they are counted again after a lost race.
+    """
     if not table_exists(spark, path):
         return TableErasure(path, 0, None)
     for attempt in range(1, CONFLICT_RETRIES + 1):
-        matching = rows_matching(spark, path, condition)
+        if attempt > 1 or matching is None:
+            matching = rows_matching(spark, path, condition)
         if matching == 0:
             return TableErasure(path, 0, None)
         table = DeltaTable.forPath(spark, path)

@@ -172,10 +172,11 @@ def new_files(done: Mapping[str, set[str]], files: Sequence[LandingFile]) -> lis
     return [file for file in files if file.checksum not in done.get(file.relative_path, set())]
 
 
-def nothing_to_ingest(layout: LakeLayout, spec: TableSpec, files: Sequence[LandingFile]) -> bool:
-    """Every file is in the ledger and silver exists: an ingestion would only say so, and needs no Spark for it."""
-    new = new_files(ledger_entries(layout, spec.name), files)
-    return not new and layout.open_table(layout.silver(spec.name)) is not None
+def nothing_to_ingest(
+    layout: LakeLayout, spec: TableSpec, done: Mapping[str, set[str]], files: Sequence[LandingFile]
+) -> bool:
+    """Every file is among the ledger entries ``done`` and silver exists: an ingestion needs no Spark to say so."""
+    return not new_files(done, files) and layout.open_table(layout.silver(spec.name)) is not None
 
 
 def schema_break(spec: TableSpec, file: LandingFile) -> str | None:
@@ -340,11 +341,14 @@ def ingest_table(
     layout: LakeLayout,
     spec: TableSpec,
     files: Sequence[LandingFile],
+    done: Mapping[str, set[str]],
     privacy: PolicyContext,
     ingested_at: datetime,
     erased: frozenset[int] = frozenset(),
 ) -> TableReport:
-    """Bring ``spec``'s new landing files into bronze and silver; a no-op when there are none.
+    """Bring ``spec``'s new landing files (those not among the ledger entries ``done``) into bronze and silver.
+
+    A no-op when there are none.
 
     Every file is judged before anything of it is committed: one that cannot be
     read, breaks the schema or the PII policy, or has most of its new rows
@@ -355,7 +359,6 @@ def ingest_table(
     """
     started = time.perf_counter()
     report = TableReport(spec.name, files_seen=len(files))
-    done = ledger_entries(layout, spec.name)
     new = new_files(done, files)
     report.files_new = len(new)
     refused = {

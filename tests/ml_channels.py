@@ -9,20 +9,24 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from lakehouse.landing.complete_journey import read_table
+from lakehouse.landing.complete_journey import distinct_values, read_table
 from lakehouse.landing.retailers import store_retailer_map
 
 CHANNEL_WEEKS = {"train": (1, 45), "validation": (46, 49), "test": (50, 53)}
 
 
 def transaction_lines(households: int | None, seed: int) -> pa.Table:
-    """Lines of ``households`` households drawn with ``seed`` (all of them when None), with each store's retailer."""
+    """Lines of ``households`` households drawn with ``seed`` (all of them when None), with each store's retailer.
+
+    Stores are assigned retailers from the full store list, as landing does, so a store's retailer is the same here.
+    """
     lines = read_table("transactions").select(["household_id", "product_id", "week", "store_id"])
+    all_stores = distinct_values(lines["store_id"], read_table("promotions")["store_id"])
+    stores = store_retailer_map(all_stores.to_pylist(), seed)
     if households is not None:
         everyone = np.unique(lines["household_id"].to_numpy())
         drawn = np.random.default_rng(seed).choice(everyone, size=households, replace=False)
         lines = lines.filter(pc.is_in(lines["household_id"], value_set=pa.array(drawn)))
-    stores = store_retailer_map(pc.unique(lines["store_id"]).to_pylist(), seed)
     return lines.join(stores.select(["store_id", "retailer_id"]), "store_id").drop_columns(["store_id"])
 
 

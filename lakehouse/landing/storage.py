@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from urllib.parse import urlparse
 
 from pyarrow import fs
 
@@ -29,12 +28,10 @@ class LandingStore:
 def landing_store(settings: Settings) -> LandingStore:
     """Open the landing root named in settings (``s3://``/``s3a://`` or a local folder)."""
     uri = settings.landing_uri
-    parsed = urlparse(uri)
-    if parsed.scheme in ("s3", "s3a"):
-        return LandingStore(settings.object_store.pyarrow_filesystem(), f"{parsed.netloc}{parsed.path}", uri)
-    local = fs.LocalFileSystem()
-    local.create_dir(uri, recursive=True)
-    return LandingStore(local, uri, uri)
+    filesystem, root = settings.object_store.filesystem_at(uri)
+    if isinstance(filesystem, fs.LocalFileSystem):
+        filesystem.create_dir(root, recursive=True)
+    return LandingStore(filesystem, root, uri)
 
 
 def files_under(store: LandingStore, table: str) -> Iterator[str]:

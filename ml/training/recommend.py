@@ -85,16 +85,21 @@ class Catalogue:
             products=np.unique(lines["product_id"].to_numpy()),
         )
 
-    def matrix(self, lines: pa.Table) -> sp.csr_matrix:
-        """Purchase lines per household and product, for the catalogue's households and products only."""
+    def positions(self, lines: pa.Table) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """The matrix row and column of each line whose household and product the catalogue holds, and which lines
+        those are."""
         households = lines["household_id"].to_numpy()
         products = lines["product_id"].to_numpy()
         rows = np.minimum(np.searchsorted(self.households, households), self.households.size - 1)
         columns = np.minimum(np.searchsorted(self.products, products), self.products.size - 1)
         known = (self.households[rows] == households) & (self.products[columns] == products)
+        return rows[known], columns[known], known
+
+    def matrix(self, lines: pa.Table) -> sp.csr_matrix:
+        """Purchase lines per household and product, for the catalogue's households and products only."""
+        rows, columns, _ = self.positions(lines)
         counts = sp.coo_matrix(
-            (np.ones(int(known.sum()), np.float32), (rows[known], columns[known])),
-            shape=(self.households.size, self.products.size),
+            (np.ones(rows.size, np.float32), (rows, columns)), shape=(self.households.size, self.products.size)
         )
         return counts.tocsr()
 
@@ -130,25 +135,19 @@ def popularity(counts: sp.csr_matrix, judged: Judged, k: int) -> npt.NDArray[np.
     return np.tile(_most_bought(counts, k), (judged.rows.size, 1))
 
 
-def popularity_by_retailer(
-    counts: sp.csr_matrix, catalogue: Catalogue, lines: pa.Table, judged: Judged, k: int
-) -> npt.NDArray[np.int64]:
+def popularity_by_retailer(catalogue: Catalogue, lines: pa.Table, judged: Judged, k: int) -> npt.NDArray[np.int64]:
     """Each household gets the most bought products of its home retailer (where it bought the most lines)."""
     retailer_of_line = lines["retailer_id"].to_numpy(zero_copy_only=False).astype(str)
     retailers, retailer_index = np.unique(retailer_of_line, return_inverse=True)
-    rows = np.searchsorted(catalogue.households, lines["household_id"].to_numpy())
-    columns = np.searchsorted(catalogue.products, lines["product_id"].to_numpy())
+    rows, _, known = catalogue.positions(lines)
     per_household = sp.coo_matrix(
-        (np.ones(rows.size), (rows, retailer_index)), shape=(catalogue.households.size, retailers.size)
+        (np.ones(rows.size), (rows, retailer_index[known])), shape=(catalogue.households.size, retailers.size)
     ).tocsr()
     home = np.asarray(per_household.argmax(axis=1)).ravel()
-    ranked = {}
-    for retailer in range(retailers.size):
-        mine = retailer_index == retailer
-        in_retailer = sp.coo_matrix(
-            (np.ones(int(mine.sum()), np.float32), (rows[mine], columns[mine])), shape=counts.shape
-        ).tocsr()
-        ranked[retailer] = _most_bought(in_retailer, k)
+    ranked = {
+        retailer: _most_bought(catalogue.matrix(lines.filter(pa.array(retailer_index == retailer))), k)
+        for retailer in range(retailers.size)
+    }
     return np.stack([ranked[int(home[row])] for row in judged.rows])
 
 
@@ -204,7 +203,7 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
         "als": ranking_metrics(_recommend(model, weighted, test, k), test.bought, k),
         "popularity": ranking_metrics(popularity(counts, test, k), test.bought, k),
         "popularity_by_retailer": ranking_metrics(
-            popularity_by_retailer(counts, catalogue, fitted_lines, test, k), test.bought, k
+            popularity_by_retailer(catalogue, fitted_lines, test, k), test.bought, k
         ),
         "item_item": ranking_metrics(_recommend(similar, counts, test, k), test.bought, k),
     }

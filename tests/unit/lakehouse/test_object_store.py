@@ -57,3 +57,17 @@ def test_delta_rs_boto3_pyarrow_and_the_warehouse_see_the_same_endpoint_and_keys
 
 def test_a_local_lake_needs_no_delta_rs_options() -> None:
     assert Settings(lake_uri="/tmp/lake").delta_rs_storage_options == {}
+
+
+@pytest.mark.parametrize(
+    ("uri", "path", "kind"),
+    [
+        ("s3a://lake/prod/silver/transactions", "lake/prod/silver/transactions", "s3"),
+        ("s3://landing/feeds", "landing/feeds", "s3"),
+        ("file:///srv/lake/silver", "/srv/lake/silver", "local"),
+        ("/srv/landing", "/srv/landing", "local"),
+    ],
+)
+def test_a_uri_is_found_in_s3_or_on_the_local_disk(uri: str, path: str, kind: str) -> None:
+    filesystem, inside = MINIO.object_store.filesystem_at(uri)
+    assert (filesystem.type_name, inside) == (kind, path)
