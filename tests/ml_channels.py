@@ -40,3 +40,29 @@ def write_channels(folder: Path, lines: pa.Table) -> dict[str, Path]:
         pq.write_table(rows, folder / channel / "part-0.parquet")
         channels[channel] = folder / channel
     return channels
+
+
+def offer_channels(folder: Path) -> dict[str, Path]:
+    """The offer-response model's channels from The Complete Journey, as a dataset extraction writes them."""
+    products = read_table("products").select(["product_id", "department"])
+    lines = (
+        read_table("transactions")
+        .select(["household_id", "basket_id", "product_id", "sales_value", "transaction_timestamp"])
+        .join(products, "product_id")
+        .rename_columns({"transaction_timestamp": "transaction_at"})
+        .drop_columns(["product_id"])
+    )
+    redemptions = read_table("coupon_redemptions").rename_columns({"redemption_date": "redeemed_on"})
+    tables = {
+        "targeted": read_table("campaigns"),
+        "campaigns": read_table("campaign_descriptions"),
+        "redemptions": redemptions.select(["household_id", "campaign_id", "redeemed_on"]),
+        "lines": lines,
+        "demographics": read_table("demographics"),
+    }
+    channels = {}
+    for channel, table in tables.items():
+        (folder / channel).mkdir(parents=True)
+        pq.write_table(table, folder / channel / "part-0.parquet")
+        channels[channel] = folder / channel
+    return channels

@@ -36,7 +36,14 @@ from implicit.nearest_neighbours import BM25Recommender, bm25_weight
 from threadpoolctl import threadpool_limits
 
 from ml.training.ranking import ranking_metrics
-from ml.training.script_mode import HyperparameterParser, TrainingEnvironment, TrainingInputError, run
+from ml.training.script_mode import (
+    HyperparameterParser,
+    TrainingEnvironment,
+    TrainingInputError,
+    positive_int,
+    positive_ints,
+    run,
+)
 
 COLUMNS = ("household_id", "product_id", "week", "retailer_id")
 MODEL_FILE = "recommender.npz"
@@ -45,28 +52,15 @@ ANCHOR_K = 5
 """The published anchor's protocol: the last three weeks held out, precision at 5."""
 
 
-def _positive_int(text: str) -> int:
-    if not text.strip().isdigit() or int(text) <= 0:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
-    return int(text)
-
-
-def _positive_ints(text: str) -> list[int]:
-    parts = text.split(",")
-    if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of positive integers")
-    return [int(part) for part in parts]
-
-
 def hyperparameters(argv: Sequence[str]) -> argparse.Namespace:
     parser = HyperparameterParser(prog="recommend")
-    parser.add_argument("--factors", type=_positive_ints, default=[64, 128], help="tuned on validation")
+    parser.add_argument("--factors", type=positive_ints, default=[64, 128], help="tuned on validation")
     parser.add_argument("--regularization", type=float, default=0.05)
-    parser.add_argument("--iterations", type=_positive_int, default=15)
+    parser.add_argument("--iterations", type=positive_int, default=15)
     parser.add_argument("--bm25_k1", type=float, default=100.0)
     parser.add_argument("--bm25_b", type=float, default=0.8)
-    parser.add_argument("--neighbours", type=_positive_int, default=100, help="item-item baseline")
-    parser.add_argument("--k", type=_positive_int, default=10)
+    parser.add_argument("--neighbours", type=positive_int, default=100, help="item-item baseline")
+    parser.add_argument("--k", type=positive_int, default=10)
     parser.add_argument("--seed", type=int, default=0)
     return parser.parse_args(argv)
 

@@ -36,6 +36,19 @@ class HyperparameterParser(argparse.ArgumentParser):
         raise TrainingInputError(f"hyperparameter: {message}")
 
 
+def positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a positive integer")
+    return int(text)
+
+
+def positive_ints(text: str) -> list[int]:
+    parts = text.split(",")
+    if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of positive integers")
+    return [int(part) for part in parts]
+
+
 @dataclass(frozen=True)
 class TrainingEnvironment:
     """Where this job's channels, model and outputs are, as SageMaker's variables say."""
