@@ -1,0 +1,214 @@
+"""Training datasets cut from silver as the models' channels, with a manifest of what they were cut from.
+
+A dataset is a folder per channel of Parquet under
+``<data_dir>/ml/datasets/<model>/<version>/`` beside ``manifest.json``: the
+rows and weeks of each channel, the Delta version of every silver table read,
+the PII policy's version and the households left out. Only households that
+gave marketing consent and are not in the erasure register are in any channel.
+The version is a digest of those inputs, so cutting again from an unchanged
+lake finds the dataset already there instead of writing a copy.
+
+The columns are the entry points' channel contracts (``ml.training``); the
+keys are silver's pseudonymous household ids.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from governance.delta_read import read_delta
+from governance.erasure import erased_households
+from governance.policy import default_policy
+from lakehouse.ingest import lake_layout
+from lakehouse.settings import Settings
+from ml.training import offer_response
+from ml.training.recommend import COLUMNS as RECOMMEND_COLUMNS
+
+logger = logging.getLogger(__name__)
+
+Model = Literal["recommend", "offer_response"]
+Reader = Callable[[list[str]], pa.Table]
+"""A silver table's columns, read at the version the dataset records."""
+MANIFEST_FILE = "manifest.json"
+RECOMMEND_WEEKS = {"train": (1, 45), "validation": (46, 49), "test": (50, 53)}
+"""The recommender's time split: fitted on 1-45, tuned on 46-49, judged on 50-53."""
+SILVER_TABLES: Mapping[Model, tuple[str, ...]] = {
+    "recommend": ("customers", "transactions", "stores"),
+    "offer_response": (
+        "customers", "transactions", "products", "campaigns", "campaign_descriptions", "coupon_redemptions",
+        "demographics",
+    ),
+}  # fmt: skip
+
+
+class DatasetInputError(RuntimeError):
+    """A silver table a dataset needs is missing, or leaves a channel without rows."""
+
+
+@dataclass(frozen=True)
+class DatasetManifest:
+    model: str
+    version: str
+    created_at: str
+    channels: dict[str, dict[str, Any]]
+    """Per channel: its rows, columns, and (when weekly) its first and last week."""
+    delta_versions: dict[str, int]
+    policy_version: int
+    households: dict[str, int] = field(default_factory=dict)
+    """Eligible households, and those left out for want of consent or for being erased."""
+
+    def channel_dirs(self, root: Path) -> dict[str, Path]:
+        return {name: root / name for name in self.channels}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    folder: Path
+    manifest: DatasetManifest
+    reused: bool
+
+    @property
+    def channels(self) -> dict[str, Path]:
+        return self.manifest.channel_dirs(self.folder)
+
+
+def datasets_dir(settings: Settings) -> Path:
+    return settings.data_dir / "ml" / "datasets"
+
+
+def _silver(settings: Settings, names: tuple[str, ...]) -> dict[str, tuple[int, Reader]]:
+    """Each table's current version and a reader of its columns at that version."""
+    layout = lake_layout(settings)
+    opened: dict[str, tuple[int, Reader]] = {}
+    for name in names:
+        table = layout.open_table(layout.silver(name))
+        if table is None:
+            raise DatasetInputError(f"silver table {name} does not exist under {layout.root}: run `lakehouse ingest`")
+        reader: Reader = partial(read_delta, table)
+        opened[name] = (table.version(), reader)
+    return opened
+
+
+def _naive(table: pa.Table, column: str, renamed: str | None = None) -> pa.Table:
+    """A UTC timestamp column as a plain one (UTC wall time), the way the entry points' frames take it."""
+    index = table.schema.get_field_index(column)
+    values = pc.cast(table[column], pa.timestamp("us"))
+    return table.set_column(index, renamed or column, values)
+
+
+def _eligible(customers: pa.Table, erased: set[int]) -> tuple[pa.Array, dict[str, int]]:
+    """Households with marketing consent that are not erased, and how many were left out for each reason."""
+    consenting = customers.filter(pc.equal(customers["marketing_consent"], True))["household_id"]
+    kept = pc.unique(consenting).to_pylist()
+    eligible = [household for household in kept if household not in erased]
+    left_out = {
+        "eligible": len(eligible),
+        "without_consent": len(pc.unique(customers["household_id"])) - len(kept),
+        "erased": len(kept) - len(eligible),
+    }
+    return pa.array(eligible, pa.int64()), left_out
+
+
+def _of(households: pa.Array, table: pa.Table) -> pa.Table:
+    return table.filter(pc.is_in(table["household_id"], value_set=households))
+
+
+def _recommend_channels(read: Mapping[str, Reader], households: pa.Array) -> dict[str, pa.Table]:
+    stores = read["stores"](["store_id", "retailer_id"])
+    lines = _of(households, read["transactions"](["household_id", "product_id", "week", "store_id"]))
+    lines = lines.join(stores, "store_id").select(list(RECOMMEND_COLUMNS))
+    return {
+        channel: lines.filter(pc.and_(pc.greater_equal(lines["week"], first), pc.less_equal(lines["week"], last)))
+        for channel, (first, last) in RECOMMEND_WEEKS.items()
+    }
+
+
+def _offer_channels(read: Mapping[str, Reader], households: pa.Array) -> dict[str, pa.Table]:
+    departments = read["products"](["product_id", "department"])
+    lines = _of(
+        households,
+        read["transactions"](["household_id", "basket_id", "product_id", "sales_value", "transaction_timestamp"]),
+    )
+    lines = _naive(lines.join(departments, "product_id"), "transaction_timestamp", "transaction_at")
+    redemptions = _of(households, read["coupon_redemptions"](["household_id", "campaign_id", "redemption_date"]))
+    campaigns = read["campaign_descriptions"](["campaign_id", "campaign_type", "start_date", "end_date"])
+    tables = {
+        "targeted": _of(households, read["campaigns"](["household_id", "campaign_id"])),
+        "campaigns": _naive(_naive(campaigns, "start_date"), "end_date"),
+        "redemptions": _naive(redemptions, "redemption_date", "redeemed_on"),
+        "lines": lines,
+        "demographics": _of(households, read["demographics"](list(offer_response.CHANNELS["demographics"]))),
+    }
+    return {name: tables[name].select(list(columns)) for name, columns in offer_response.CHANNELS.items()}
+
+
+CHANNELS_OF: Mapping[Model, Callable[[Mapping[str, Reader], pa.Array], dict[str, pa.Table]]] = {
+    "recommend": _recommend_channels,
+    "offer_response": _offer_channels,
+}
+
+
+def _version(model: Model, delta_versions: Mapping[str, int], policy_version: int, erased: set[int]) -> str:
+    inputs = {"model": model, "delta": dict(delta_versions), "policy": policy_version, "erased": sorted(erased)}
+    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
+
+
+def _described(table: pa.Table) -> dict[str, Any]:
+    description: dict[str, Any] = {"rows": table.num_rows, "columns": table.column_names}
+    if "week" in table.column_names and table.num_rows:
+        description["weeks"] = [int(pc.min(table["week"]).as_py()), int(pc.max(table["week"]).as_py())]
+    return description
+
+
+def extract_dataset(settings: Settings, model: Model) -> Dataset:
+    """Cut ``model``'s channels from silver (or find them cut already from the same inputs)."""
+    silver = _silver(settings, SILVER_TABLES[model])
+    delta_versions = {name: version for name, (version, _) in silver.items()}
+    policy_version = default_policy().version
+    erased = erased_households(settings.erasure_receipts_dir)
+    version = _version(model, delta_versions, policy_version, erased)
+    folder = datasets_dir(settings) / model / version
+    if (folder / MANIFEST_FILE).is_file():
+        manifest = DatasetManifest(**json.loads((folder / MANIFEST_FILE).read_text()))
+        logger.info("dataset %s/%s is already cut from these table versions", model, version)
+        return Dataset(folder, manifest, reused=True)
+
+    read = {name: reader for name, (_, reader) in silver.items()}
+    households, counted = _eligible(read["customers"](["household_id", "marketing_consent"]), erased)
+    channels = CHANNELS_OF[model](read, households)
+    if empty := [name for name, table in channels.items() if table.num_rows == 0]:
+        raise DatasetInputError(
+            f"dataset {model}: channel {', '.join(empty)} has no rows from silver "
+            f"({counted['eligible']} households with consent and not erased)"
+        )
+    staging = folder.with_name(f".{version}.partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    for name, table in channels.items():
+        (staging / name).mkdir(parents=True)
+        pq.write_table(table, staging / name / "part-0.parquet")
+    manifest = DatasetManifest(
+        model=model,
+        version=version,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        channels={name: _described(table) for name, table in channels.items()},
+        delta_versions=delta_versions,
+        policy_version=policy_version,
+        households=counted,
+    )
+    (staging / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2, sort_keys=True))
+    staging.rename(folder)
+    logger.info("dataset %s/%s cut: %s", model, version, {name: table.num_rows for name, table in channels.items()})
+    return Dataset(folder, manifest, reused=False)
