@@ -63,11 +63,11 @@ class RemovedRows:
     """Rows of the household removed from one place: a lake table, a mart, a landing file."""
 
     zone: str
-    """``landing``, ``bronze``, ``silver``, ``quarantine`` or ``warehouse``."""
+    """``landing``, ``bronze``, ``silver``, ``quarantine``, ``ml_datasets`` or ``warehouse``."""
     location: str
     rows: int
     action: str = "deleted"
-    """``deleted`` rows of a table; ``rewritten`` or ``removed`` for a landing file."""
+    """``deleted`` rows of a table; ``rewritten`` (a landing or dataset file) or ``removed`` (a landing file)."""
     history_purged: bool = False
     """For Delta tables: the earlier versions that held the rows were vacuumed away."""
 

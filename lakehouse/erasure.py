@@ -51,6 +51,7 @@ from lakehouse.landing.erase import (
     landing_files_holding,
 )
 from lakehouse.landing.storage import landing_store
+from lakehouse.ml_datasets import datasets_holding, erase_from_datasets
 from lakehouse.progress import stage
 from lakehouse.reconciliation import record_landing_sales
 from lakehouse.settings import Settings
@@ -212,6 +213,15 @@ def _mark_rewritten_as_ingested(
         append_once(spark().createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:erasure:{ledger_batch}")
 
 
+def _erase_from_datasets(settings: Settings, households: list[int], found: _Found) -> None:
+    """Rewrite the kept training datasets' channel files without the households (``data/ml/datasets``)."""
+    with stage("erasing from kept training datasets") as report:
+        removed = erase_from_datasets(settings, set(households))
+        report.add(rows=sum(rows for _, _, rows in removed), files=len({path for path, _, _ in removed}))
+    for path, household, rows in removed:
+        found.add(household, RemovedRows("ml_datasets", str(path), rows, "rewritten"))
+
+
 def _household_tables(settings: Settings) -> list[tuple[str, str]]:
     admin = admin_client(settings)
     return [(str(database), str(table)) for database, table in admin.query(HOUSEHOLD_TABLES_SQL).result_rows]
@@ -308,7 +318,8 @@ def versions_still_holding(
 
 
 def find_remains(spark: SparkSource, settings: Settings, households: list[int]) -> list[str]:
-    """Every place that still holds any of the households: tables, readable Delta versions, landing files, marts."""
+    """Every place that still holds any of the households: tables, readable Delta versions, landing files,
+    training datasets, marts."""
     remains = [
         f"{path} (Delta version{'s' if len(versions) > 1 else ''} {', '.join(map(str, versions))})"
         for path, versions in versions_still_holding(spark, settings, households).items()
@@ -316,6 +327,7 @@ def find_remains(spark: SparkSource, settings: Settings, households: list[int]) 
     store = landing_store(settings)
     for spec in household_feeds():
         remains.extend(store.uri_of(path) for path in landing_files_holding(store, spec.name, set(households)))
+    remains.extend(f"training dataset file {path}" for path in datasets_holding(settings, set(households)))
     if is_serving(settings.clickhouse_url):
         admin = admin_client(settings)
         condition = warehouse_condition(households)
@@ -424,10 +436,11 @@ def _erase_everywhere(
     for round_number in range(1, VERIFY_ROUNDS + 1):
         _erase_from_landing(spark, settings, households, f"{batch_id}-{round_number}", found)
         _erase_from_lake(spark, settings, households, found)
+        _erase_from_datasets(settings, households, found)
         record_landing_sales(settings, lake_layout(settings))
         if is_serving(settings.clickhouse_url) or found.rows:
             rebuilt = _erase_from_warehouse(settings, households, found) or rebuilt
-        with stage("verifying: tables, every readable Delta version, landing files, warehouse") as report:
+        with stage("verifying: tables, every readable Delta version, landing files, datasets, warehouse") as report:
             remains = find_remains(spark, settings, households)
             report.notes.append("nothing left" if not remains else f"{len(remains)} place(s) still hold it")
         if not remains:

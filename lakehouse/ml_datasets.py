@@ -212,3 +212,60 @@ def extract_dataset(settings: Settings, model: Model) -> Dataset:
     staging.rename(folder)
     logger.info("dataset %s/%s cut: %s", model, version, {name: table.num_rows for name, table in channels.items()})
     return Dataset(folder, manifest, reused=False)
+
+
+def _kept_datasets(settings: Settings) -> list[Path]:
+    """Every dataset folder cut so far, of every model and version (not one still being written)."""
+    return sorted(
+        manifest.parent
+        for manifest in datasets_dir(settings).glob(f"*/*/{MANIFEST_FILE}")
+        if not manifest.parent.name.startswith(".")
+    )
+
+
+def _household_counts(path: Path, households: set[int]) -> dict[int, int]:
+    if "household_id" not in pq.read_schema(path).names:
+        return {}
+    keys = pq.read_table(path, columns=["household_id"])["household_id"]
+    held = pc.value_counts(keys.filter(pc.is_in(keys, value_set=pa.array(sorted(households), pa.int64()))))
+    return {int(item["values"].as_py()): int(item["counts"].as_py()) for item in held}
+
+
+def datasets_holding(settings: Settings, households: set[int]) -> list[Path]:
+    """The channel files of kept datasets that hold any of the households."""
+    return [
+        path
+        for folder in _kept_datasets(settings)
+        for path in sorted(folder.glob("*/*.parquet"))
+        if _household_counts(path, households)
+    ]
+
+
+def erase_from_datasets(settings: Settings, households: set[int]) -> list[tuple[Path, int, int]]:
+    """Rewrite every kept dataset's channel files without the households' rows.
+
+    Returns (file, household, rows removed). Each file is replaced whole, and the
+    dataset's manifest counts the rows left and the households erased since the cut.
+    """
+    removed: list[tuple[Path, int, int]] = []
+    for folder in _kept_datasets(settings):
+        manifest = json.loads((folder / MANIFEST_FILE).read_text())
+        erased_here: set[int] = set()
+        for path in sorted(folder.glob("*/*.parquet")):
+            counts = _household_counts(path, households)
+            if not counts:
+                continue
+            table = pq.read_table(path)
+            held = pc.is_in(table["household_id"], value_set=pa.array(sorted(counts), pa.int64()))
+            rewritten = path.with_name(f".{path.name}.erasing")
+            pq.write_table(table.filter(pc.invert(held)), rewritten)
+            rewritten.replace(path)
+            manifest["channels"][path.parent.name]["rows"] -= sum(counts.values())
+            erased_here |= set(counts)
+            removed.extend((path, household, rows) for household, rows in counts.items())
+        if erased_here:
+            households_of = manifest["households"]
+            households_of["erased_since_cut"] = households_of.get("erased_since_cut", 0) + len(erased_here)
+            (folder / MANIFEST_FILE).write_text(json.dumps(manifest, indent=2, sort_keys=True))
+            logger.info("erased %d household(s) from dataset %s", len(erased_here), folder)
+    return removed

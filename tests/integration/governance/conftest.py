@@ -26,6 +26,7 @@ from tests.lake import copy_local_sample
 class CompliancePlatform:
     settings: Settings
     households: list[int]
+    """Those with marketing consent first: the first is in every place, its training datasets included."""
 
 
 @pytest.fixture(scope="session")
@@ -42,10 +43,11 @@ def compliance_platform(
     with warehouse_on_free_port(base, data_dir / "warehouse") as warehouse:
         settings = warehouse.settings
         build_marts(settings)
-        households = sorted(
+        customers = spark.read.format("delta").load(f"{settings.lake_uri}/silver/customers").collect()
+        households = [
             int(row["household_id"])
-            for row in spark.read.format("delta").load(f"{settings.lake_uri}/silver/customers").collect()
-        )
+            for row in sorted(customers, key=lambda row: (not row["marketing_consent"], row["household_id"]))
+        ]
         yield CompliancePlatform(settings, households)
 
 

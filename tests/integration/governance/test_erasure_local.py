@@ -1,9 +1,13 @@
-"""Right to erasure on the local lake: gone from landing, bronze, silver, quarantine, Delta history and marts."""
+"""Right to erasure on the local lake: gone from landing, bronze, silver, quarantine, Delta history, training
+datasets and marts."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
+from pathlib import Path
 
+import pyarrow.parquet as pq
 import pytest
 from delta.tables import DeltaTable
 from pyspark.sql import SparkSession
@@ -14,6 +18,7 @@ from lakehouse.erasure import delta_locations, erase_households, find_remains
 from lakehouse.landing.erase import household_feeds, landing_files_holding
 from lakehouse.landing.land import land_sources
 from lakehouse.landing.storage import landing_store
+from lakehouse.ml_datasets import extract_dataset
 from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import household_condition, versions_holding
 from tests.integration.governance.conftest import (
@@ -31,6 +36,10 @@ def _no_spark() -> SparkSession:
     raise AssertionError("Spark was started although no lake table's files hold the household")
 
 
+def _dataset_households(channels: Iterable[Path]) -> set[int]:
+    return {household for folder in channels for household in pq.read_table(folder)["household_id"].to_pylist()}
+
+
 def test_an_erased_household_is_gone_from_every_layer_and_every_readable_version(
     spark: SparkSession, compliance_platform: CompliancePlatform
 ) -> None:
@@ -40,12 +49,16 @@ def test_an_erased_household_is_gone_from_every_layer_and_every_readable_version
     marts_before = warehouse_rows_by_household(settings)
     assert any(household in counts for counts in lake_before.values())
     assert any(household in counts for counts in marts_before.values())
+    dataset = extract_dataset(settings, "recommend")
+    assert household in _dataset_households(dataset.channels.values())
 
     [outcome] = erase_households(lambda: spark, settings, [ErasureRequest(household, "ticket-1")], "dpo@retailer")
 
     assert outcome.status == "erased"
     assert outcome.receipt is not None
-    assert set(outcome.receipt.rows_by_zone()) >= {"landing", "bronze", "silver", "warehouse"}
+    assert set(outcome.receipt.rows_by_zone()) >= {"landing", "bronze", "silver", "ml_datasets", "warehouse"}
+    assert household not in _dataset_households(dataset.channels.values())
+    assert dataset.folder.is_dir() and _dataset_households(dataset.channels.values()), "the other households stay"
     condition = household_condition([household])
     for location in delta_locations(settings):
         if table_exists(spark, location.path):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pyarrow as pa
@@ -13,7 +14,14 @@ from governance.delta_read import read_delta
 from governance.erasure import mark_pending
 from governance.policy import default_policy
 from lakehouse.ingest import IngestSummary, lake_layout
-from lakehouse.ml_datasets import RECOMMEND_WEEKS, DatasetInputError, extract_dataset
+from lakehouse.ml_datasets import (
+    MANIFEST_FILE,
+    RECOMMEND_WEEKS,
+    DatasetInputError,
+    datasets_holding,
+    erase_from_datasets,
+    extract_dataset,
+)
 from lakehouse.settings import Settings
 from ml.training import offer_response
 from ml.training.offer_features import labelled_pairs
@@ -105,3 +113,23 @@ def test_a_lake_without_silver_is_named_with_the_fix(tmp_path: Path) -> None:
         DatasetInputError, match=r"silver table customers does not exist under .*: run `lakehouse ingest`"
     ):
         extract_dataset(empty, "recommend")
+
+
+def test_erasing_rewrites_every_kept_dataset_without_the_household(settings: Settings) -> None:
+    recommend, offers = extract_dataset(settings, "recommend"), extract_dataset(settings, "offer_response")
+    household = sorted(_households(recommend.channels["train"]))[0]
+    rows_before = {name: pq.read_table(folder).num_rows for name, folder in recommend.channels.items()}
+
+    removed = erase_from_datasets(settings, {household})
+
+    assert {path.parent.parent for path, _, _ in removed} == {recommend.folder, offers.folder}
+    assert {held for _, held, _ in removed} == {household}
+    assert datasets_holding(settings, {household}) == []
+    manifest = json.loads((recommend.folder / MANIFEST_FILE).read_text())
+    for name, folder in recommend.channels.items():
+        rows = pq.read_table(folder).num_rows
+        assert manifest["channels"][name]["rows"] == rows
+        assert rows_before[name] - rows == sum(count for path, _, count in removed if path.parent == folder)
+        assert _households(folder), f"{name} keeps the other households"
+    assert manifest["households"]["erased_since_cut"] == 1
+    assert not list(recommend.folder.glob("*/.*")), "no half-written file is left"
