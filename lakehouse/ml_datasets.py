@@ -183,7 +183,6 @@ def extract_dataset(settings: Settings, model: Model) -> Dataset:
     folder = datasets_dir(settings) / model / version
     if (folder / MANIFEST_FILE).is_file():
         manifest = DatasetManifest(**json.loads((folder / MANIFEST_FILE).read_text()))
-        logger.info("dataset %s/%s is already cut from these table versions", model, version)
         return Dataset(folder, manifest, reused=True)
 
     read = {name: reader for name, (_, reader) in silver.items()}
@@ -210,7 +209,7 @@ def extract_dataset(settings: Settings, model: Model) -> Dataset:
     )
     (staging / MANIFEST_FILE).write_text(json.dumps(asdict(manifest), indent=2, sort_keys=True))
     staging.rename(folder)
-    logger.info("dataset %s/%s cut: %s", model, version, {name: table.num_rows for name, table in channels.items()})
+    logger.debug("dataset %s/%s cut: %s", model, version, {name: table.num_rows for name, table in channels.items()})
     return Dataset(folder, manifest, reused=False)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -106,6 +107,44 @@ def test_doctor_is_all_green_after_a_run(first_run: tuple[Path, subprocess.Compl
     lines = doctor.stdout.splitlines()
     assert len(lines) == 7
     assert all(line.startswith("ok ") for line in lines), doctor.stdout
+
+
+def test_models_train_cuts_the_dataset_from_silver_and_prints_the_model_beside_its_baselines(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data_dir, _ = first_run
+
+    result = _lakehouse(data_dir, "models", "train", "--model", "recommend")
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "ok cutting the recommend dataset from silver" in result.stdout
+    assert "households, 1 without consent and 0 erased left out" in result.stdout
+    assert "ok training recommend (local runner, SageMaker's /opt/ml layout)" in result.stdout
+    for model in ("als", "popularity", "popularity_by_retailer", "item_item"):
+        assert re.search(rf"^   {model} +precision@10 [01]\.\d{{4}}  recall@10 ", result.stdout, re.MULTILINE), model
+    (job,) = (data_dir / "ml" / "jobs").glob("recommend-*")
+    assert (job / "output" / "model.tar.gz").is_file()
+    assert f"metrics: {job / 'output' / 'data' / 'metrics.json'}" in result.stdout
+    (manifest,) = (data_dir / "ml" / "datasets" / "recommend").glob("*/manifest.json")
+    assert json.loads(manifest.read_text())["households"]["without_consent"] == 1
+
+
+def test_a_model_that_cannot_train_on_its_dataset_fails_in_one_line_and_packs_nothing(
+    first_run: tuple[Path, subprocess.CompletedProcess[str]],
+) -> None:
+    data_dir, _ = first_run
+
+    result = _lakehouse(data_dir, "models", "train", "--model", "offer_response")
+
+    assert result.returncode == 1
+    (error,) = (line for line in result.stdout.splitlines() if line.startswith("error "))
+    assert re.match(
+        r"error training job offer-response-[0-9a-f]{12}-\d{14} failed: hyperparameter (test|validation)_campaigns: "
+        r"\d+ leaves no campaign to fit on \(\d+ campaigns\) \(log: .*training.log\)$",
+        error,
+    ), error
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not list((data_dir / "ml" / "jobs").glob("offer-response-*/output/model.tar.gz"))
 
 
 def _first_household(data_dir: Path) -> int:

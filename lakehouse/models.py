@@ -1,0 +1,72 @@
+"""Training a model from the lake: its dataset cut from silver, its entry point run by the configured runner.
+
+The local runner (``ML_BACKEND=local``, the default) runs the entry point in
+SageMaker's ``/opt/ml`` layout under ``data/ml/jobs/<job>/``.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lakehouse.ml_datasets import Dataset, Model, extract_dataset
+from lakehouse.progress import stage
+from lakehouse.settings import Settings
+from ml.jobs import HyperparameterValue, TrainingJob
+from ml.local_runner import TrainingOutcome, run_locally
+
+logger = logging.getLogger(__name__)
+
+MODELS: tuple[Model, ...] = ("recommend", "offer_response")
+
+
+class BackendNotReadyError(RuntimeError):
+    """The configured training backend cannot run this command yet."""
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    model: Model
+    dataset: Dataset
+    outcome: TrainingOutcome
+
+
+def jobs_dir(settings: Settings) -> Path:
+    return settings.data_dir / "ml" / "jobs"
+
+
+def job_name(model: Model, dataset: Dataset, at: datetime) -> str:
+    """A name SageMaker accepts (letters, digits, hyphens; at most 63): the model, its dataset and when."""
+    return f"{model.replace('_', '-')}-{dataset.manifest.version}-{at:%Y%m%d%H%M%S}"
+
+
+def train_on(
+    settings: Settings, model: Model, dataset: Dataset, hyperparameters: dict[str, HyperparameterValue] | None = None
+) -> TrainingOutcome:
+    """Run ``model``'s entry point on ``dataset``'s channels through the configured runner."""
+    if settings.ml_backend != "local":
+        raise BackendNotReadyError(
+            f"ML_BACKEND={settings.ml_backend}: `lakehouse models train` runs the local runner only so far; "
+            "ml.sagemaker_runner.launch_on_sagemaker launches the same entry point on SageMaker from Python"
+        )
+    job = TrainingJob(job_name(model, dataset, datetime.now(UTC)), model, dataset.channels, hyperparameters or {})
+    with stage(f"training {model} (local runner, SageMaker's /opt/ml layout)") as report:
+        outcome = run_locally(job, jobs_dir(settings))
+        report.notes.append(f"job {outcome.job_dir}; model {outcome.model_artifact}")
+    return outcome
+
+
+def train_model(settings: Settings, model: Model) -> TrainedModel:
+    """Cut (or find) ``model``'s dataset from silver and train on it."""
+    with stage(f"cutting the {model} dataset from silver") as report:
+        dataset = extract_dataset(settings, model)
+        report.add(rows=sum(channel["rows"] for channel in dataset.manifest.channels.values()))
+        kept = dataset.manifest.households
+        report.notes.append(
+            f"{dataset.folder}{' (already cut from these table versions)' if dataset.reused else ''}; "
+            f"{kept['eligible']} households, {kept['without_consent']} without consent and {kept['erased']} erased "
+            "left out"
+        )
+    return TrainedModel(model, dataset, train_on(settings, model, dataset))
