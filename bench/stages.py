@@ -7,6 +7,7 @@ the full landing share one under ``bench/.data`` (reused while unchanged).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +38,8 @@ from lakehouse.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
+
+    from lakehouse.ml_datasets import Model
 
 CUSTOMER_COPIES = 20
 """The customers table is 2,469 rows; twenty copies (new household ids) make Spark's fixed costs small."""
@@ -177,6 +180,48 @@ def lake_pyarrow_baseline(prepared: tuple[Any, Settings]) -> int:
     return rows
 
 
+def prepare_ml_lake(scratch: Path) -> Settings:
+    """The shared full silver lake; datasets and training jobs in the scratch folder."""
+    from bench.warehouse import prepare_silver
+
+    return prepare_silver(scratch).model_copy(update={"data_dir": scratch})
+
+
+def ml_datasets(settings: Settings) -> Outcome:
+    """Both models' datasets cut from the full silver, consent and the erasure register applied."""
+    from lakehouse.ml_datasets import extract_dataset
+    from lakehouse.models import MODELS
+
+    detail: dict[str, Any] = {}
+    rows = 0
+    for model in MODELS:
+        manifest = extract_dataset(settings, model).manifest
+        channels = {name: int(channel["rows"]) for name, channel in manifest.channels.items()}
+        detail[model] = {"channels": channels, **manifest.households}
+        rows += sum(channels.values())
+    return Outcome(rows, detail)
+
+
+def _prepare_training(model: Model) -> Callable[[Path], tuple[Settings, Any]]:
+    def prepare(scratch: Path) -> tuple[Settings, Any]:
+        from lakehouse.ml_datasets import extract_dataset
+
+        settings = prepare_ml_lake(scratch)
+        return settings, extract_dataset(settings, model)
+
+    return prepare
+
+
+def ml_training(prepared: tuple[Settings, Any]) -> Outcome:
+    """One model trained on its full dataset by the local runner (the entry point in a child process)."""
+    from lakehouse.models import train_on
+
+    settings, dataset = prepared
+    outcome = train_on(settings, dataset.manifest.model, dataset)
+    rows = sum(channel["rows"] for channel in dataset.manifest.channels.values())
+    return Outcome(rows, {"test": outcome.metrics["test"], "seconds_in_entry_point": outcome.metrics["seconds"]})
+
+
 STAGES: dict[str, Stage] = {
     "landing_pyarrow_copy": Stage(_nothing, landing_pyarrow_copy, "pyarrow copy of the eight tables"),
     "landing_full": Stage(_nothing, landing_full, "full landing, split by week, with synthetic PII"),
@@ -194,6 +239,11 @@ STAGES: dict[str, Stage] = {
     "marts_duckdb": Stage(prepare_duckdb, duckdb_marts, "the marts' SQL in DuckDB over silver Parquet"),
     "marts_dbt_run": Stage(prepare_warehouse, dbt_run_marts, "dbt run --full-refresh: the marts only"),
     "marts_dbt_build": Stage(prepare_warehouse, dbt_build_full, "dbt build --full-refresh: marts + 157 tests"),
+    "ml_datasets": Stage(prepare_ml_lake, ml_datasets, "both models' datasets cut from the full silver"),
+    "ml_train_recommend": Stage(_prepare_training("recommend"), ml_training, "recommender: tuning, fit, baselines"),
+    "ml_train_offer_response": Stage(
+        _prepare_training("offer_response"), ml_training, "offer response: LightGBM tuned, logistic baseline"
+    ),
 }
 
 BASELINES: dict[str, str] = {
