@@ -1,8 +1,9 @@
 """Run one stage in this process and print what it cost as JSON: ``python -m bench.measure STAGE DIR``.
 
 CPU and memory count the whole process tree, so a local Spark's JVM (a
-child that lives on) is included: CPU from before and after, peak RSS
-sampled every 100 ms.
+child that lives on) is included, and so is a child that has ended (a
+training job, a dbt command): CPU from before and after, its own and its
+ended children's, peak RSS sampled every 100 ms.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ def _tree_cpu_s() -> float:
     for process in _tree():
         try:
             times = process.cpu_times()
-            total += times.user + times.system
+            total += times.user + times.system + times.children_user + times.children_system
         except psutil.NoSuchProcess:
             continue
     return total
