@@ -39,7 +39,7 @@ from lakehouse.settings import Settings
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame
 
-    from lakehouse.ml_datasets import Model
+    from ml.jobs import Model
 
 CUSTOMER_COPIES = 20
 """The customers table is 2,469 rows; twenty copies (new household ids) make Spark's fixed costs small."""
@@ -190,7 +190,7 @@ def prepare_ml_lake(scratch: Path) -> Settings:
 def ml_datasets(settings: Settings) -> Outcome:
     """Both models' datasets cut from the full silver, consent and the erasure register applied."""
     from lakehouse.ml_datasets import extract_dataset
-    from lakehouse.models import MODELS
+    from ml.jobs import MODELS
 
     detail: dict[str, Any] = {}
     rows = 0

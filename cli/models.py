@@ -9,13 +9,20 @@ import typer
 
 from cli.console import console
 from cli.context import settings_of
+from ml.jobs import MODELS, Model
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
 
 
 class ModelName(StrEnum):
+    """``ml.jobs.MODELS`` as Typer's choices (Typer takes an Enum, not a Literal); a unit test keeps them equal."""
+
     recommend = "recommend"
     offer_response = "offer_response"
+
+    @property
+    def model(self) -> Model:
+        return next(model for model in MODELS if model == self.value)
 
 
 @app.command()
@@ -30,7 +37,7 @@ def train(
 
     settings = settings_of(context)
     for name in model or list(ModelName):
-        trained = train_model(settings, name.value)
+        trained = train_model(settings, name.model)
         for line in _metric_lines(name, trained.outcome.metrics):
             console.print(f"   {line}")
         console.print(f"   metrics: {trained.outcome.job_dir / 'output' / 'data' / 'metrics.json'}")

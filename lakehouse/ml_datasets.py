@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -34,12 +34,12 @@ from governance.erasure import erased_households
 from governance.policy import default_policy
 from lakehouse.ingest import lake_layout
 from lakehouse.settings import Settings
+from ml.jobs import Model
 from ml.training import offer_response
 from ml.training.recommend import COLUMNS as RECOMMEND_COLUMNS
 
 logger = logging.getLogger(__name__)
 
-Model = Literal["recommend", "offer_response"]
 Reader = Callable[[list[str]], pa.Table]
 """A silver table's columns, read at the version the dataset records."""
 MANIFEST_FILE = "manifest.json"
@@ -64,7 +64,7 @@ class DatasetManifest:
     version: str
     created_at: str
     channels: dict[str, dict[str, Any]]
-    """Per channel: its rows, columns, and (when weekly) its first and last week."""
+    """Per channel: its rows, columns, empty cells per column, and (when weekly) its first and last week."""
     delta_versions: dict[str, int]
     policy_version: int
     households: dict[str, int] = field(default_factory=dict)
@@ -129,7 +129,7 @@ def _of(households: pa.Array, table: pa.Table) -> pa.Table:
 def _recommend_channels(read: Mapping[str, Reader], households: pa.Array) -> dict[str, pa.Table]:
     stores = read["stores"](["store_id", "retailer_id"])
     lines = _of(households, read["transactions"](["household_id", "product_id", "week", "store_id"]))
-    lines = lines.join(stores, "store_id").select(list(RECOMMEND_COLUMNS))
+    lines = lines.join(stores, "store_id", join_type="left outer").select(list(RECOMMEND_COLUMNS))
     return {
         channel: lines.filter(pc.and_(pc.greater_equal(lines["week"], first), pc.less_equal(lines["week"], last)))
         for channel, (first, last) in RECOMMEND_WEEKS.items()
@@ -142,7 +142,9 @@ def _offer_channels(read: Mapping[str, Reader], households: pa.Array) -> dict[st
         households,
         read["transactions"](["household_id", "basket_id", "product_id", "sales_value", "transaction_timestamp"]),
     )
-    lines = _naive(lines.join(departments, "product_id"), "transaction_timestamp", "transaction_at")
+    lines = _naive(
+        lines.join(departments, "product_id", join_type="left outer"), "transaction_timestamp", "transaction_at"
+    )
     redemptions = _of(households, read["coupon_redemptions"](["household_id", "campaign_id", "redemption_date"]))
     campaigns = read["campaign_descriptions"](["campaign_id", "campaign_type", "start_date", "end_date"])
     tables = {
@@ -167,7 +169,11 @@ def _version(model: Model, delta_versions: Mapping[str, int], policy_version: in
 
 
 def _described(table: pa.Table) -> dict[str, Any]:
+    """Rows, columns, weeks, and the empty cells per column: a line whose store or product silver does not
+    know keeps its row (the joins are left joins) and is counted here with no retailer or department."""
     description: dict[str, Any] = {"rows": table.num_rows, "columns": table.column_names}
+    if nulls := {name: table[name].null_count for name in table.column_names if table[name].null_count}:
+        description["nulls"] = nulls
     if "week" in table.column_names and table.num_rows:
         description["weeks"] = [int(pc.min(table["week"]).as_py()), int(pc.max(table["week"]).as_py())]
     return description
@@ -222,12 +228,17 @@ def _kept_datasets(settings: Settings) -> list[Path]:
     )
 
 
+def _held_rows(keys: pa.ChunkedArray, households: set[int]) -> tuple[pa.ChunkedArray, dict[int, int]]:
+    """Which rows belong to any of the households, and how many rows each of those holds."""
+    held = pc.is_in(keys, value_set=pa.array(sorted(households), pa.int64()))
+    counts = pc.value_counts(keys.filter(held))
+    return held, {int(item["values"].as_py()): int(item["counts"].as_py()) for item in counts}
+
+
 def _household_counts(path: Path, households: set[int]) -> dict[int, int]:
     if "household_id" not in pq.read_schema(path).names:
         return {}
-    keys = pq.read_table(path, columns=["household_id"])["household_id"]
-    held = pc.value_counts(keys.filter(pc.is_in(keys, value_set=pa.array(sorted(households), pa.int64()))))
-    return {int(item["values"].as_py()): int(item["counts"].as_py()) for item in held}
+    return _held_rows(pq.read_table(path, columns=["household_id"])["household_id"], households)[1]
 
 
 def datasets_holding(settings: Settings, households: set[int]) -> list[Path]:
@@ -251,11 +262,12 @@ def erase_from_datasets(settings: Settings, households: set[int]) -> list[tuple[
         manifest = json.loads((folder / MANIFEST_FILE).read_text())
         erased_here: set[int] = set()
         for path in sorted(folder.glob("*/*.parquet")):
-            counts = _household_counts(path, households)
-            if not counts:
+            if "household_id" not in pq.read_schema(path).names:
                 continue
             table = pq.read_table(path)
-            held = pc.is_in(table["household_id"], value_set=pa.array(sorted(counts), pa.int64()))
+            held, counts = _held_rows(table["household_id"], households)
+            if not counts:
+                continue
             rewritten = path.with_name(f".{path.name}.erasing")
             pq.write_table(table.filter(pc.invert(held)), rewritten)
             rewritten.replace(path)

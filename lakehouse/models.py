@@ -6,20 +6,15 @@ SageMaker's ``/opt/ml`` layout under ``data/ml/jobs/<job>/``.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from lakehouse.ml_datasets import Dataset, Model, extract_dataset
+from lakehouse.ml_datasets import Dataset, extract_dataset
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
-from ml.jobs import HyperparameterValue, TrainingJob
+from ml.jobs import HyperparameterValue, Model, TrainingJob
 from ml.local_runner import TrainingOutcome, run_locally
-
-logger = logging.getLogger(__name__)
-
-MODELS: tuple[Model, ...] = ("recommend", "offer_response")
 
 
 class BackendNotReadyError(RuntimeError):
@@ -28,7 +23,6 @@ class BackendNotReadyError(RuntimeError):
 
 @dataclass(frozen=True)
 class TrainedModel:
-    model: Model
     dataset: Dataset
     outcome: TrainingOutcome
 
@@ -46,11 +40,7 @@ def train_on(
     settings: Settings, model: Model, dataset: Dataset, hyperparameters: dict[str, HyperparameterValue] | None = None
 ) -> TrainingOutcome:
     """Run ``model``'s entry point on ``dataset``'s channels through the configured runner."""
-    if settings.ml_backend != "local":
-        raise BackendNotReadyError(
-            f"ML_BACKEND={settings.ml_backend}: `lakehouse models train` runs the local runner only so far; "
-            "ml.sagemaker_runner.launch_on_sagemaker launches the same entry point on SageMaker from Python"
-        )
+    _require_local_backend(settings)
     job = TrainingJob(job_name(model, dataset, datetime.now(UTC)), model, dataset.channels, hyperparameters or {})
     with stage(f"training {model} (local runner, SageMaker's /opt/ml layout)") as report:
         outcome = run_locally(job, jobs_dir(settings))
@@ -58,8 +48,17 @@ def train_on(
     return outcome
 
 
+def _require_local_backend(settings: Settings) -> None:
+    if settings.ml_backend != "local":
+        raise BackendNotReadyError(
+            f"ML_BACKEND={settings.ml_backend}: `lakehouse models train` runs the local runner only so far; "
+            "ml.sagemaker_runner.launch_on_sagemaker launches the same entry point on SageMaker from Python"
+        )
+
+
 def train_model(settings: Settings, model: Model) -> TrainedModel:
-    """Cut (or find) ``model``'s dataset from silver and train on it."""
+    """Cut (or find) ``model``'s dataset from silver and train on it; an unready backend is refused first."""
+    _require_local_backend(settings)
     with stage(f"cutting the {model} dataset from silver") as report:
         dataset = extract_dataset(settings, model)
         report.add(rows=sum(channel["rows"] for channel in dataset.manifest.channels.values()))
@@ -69,4 +68,4 @@ def train_model(settings: Settings, model: Model) -> TrainedModel:
             f"{kept['eligible']} households, {kept['without_consent']} without consent and {kept['erased']} erased "
             "left out"
         )
-    return TrainedModel(model, dataset, train_on(settings, model, dataset))
+    return TrainedModel(dataset, train_on(settings, model, dataset))

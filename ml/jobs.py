@@ -5,8 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 HyperparameterValue = str | int | float | bool
+Model = Literal["recommend", "offer_response"]
+"""The models the platform trains, each an entry point ``ml.training.<model>``."""
+MODELS: tuple[Model, ...] = get_args(Model)
 
 
 @dataclass(frozen=True)

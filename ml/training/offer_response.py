@@ -136,10 +136,10 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
     pairs = labelled_pairs(tables)
     fitted, test = out_of_time_split(pairs, options.test_campaigns, "test")
     departments = top_departments(tables.lines)
-    tuning = _tune(tables, fitted, departments, options)
+    every_pair = features(tables, pairs, departments)
+    tuning = _tune(every_pair, fitted, options)
     chosen = max(options.num_leaves, key=lambda leaves: (tuning[leaves], -leaves))
-    fitted_features = features(tables, fitted, departments)
-    test_features = features(tables, test, departments)
+    fitted_features, test_features = every_pair.loc[fitted.index], every_pair.loc[test.index]
     fitted_labels = fitted["redeemed"].to_numpy()
     test_labels = test["redeemed"].to_numpy()
 
@@ -178,13 +178,13 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
     print(f"test:base_rate={test_labels.mean():.4f}")
 
 
-def _tune(
-    tables: OfferTables, fitted: pd.DataFrame, departments: list[str], options: argparse.Namespace
-) -> dict[int, float]:
-    """Validation PR-AUC per tree size, fitted on the campaigns that ended before the validation campaigns began."""
+def _tune(every_pair: pd.DataFrame, fitted: pd.DataFrame, options: argparse.Namespace) -> dict[int, float]:
+    """Validation PR-AUC per tree size, fitted on the campaigns that ended before the validation campaigns began.
+
+    ``every_pair`` holds the features of every labelled pair, indexed as the pairs are: a pair's features
+    depend on that pair alone, so they are computed once and sliced."""
     earlier, validation = out_of_time_split(fitted, options.validation_campaigns, "validation")
-    earlier_features = features(tables, earlier, departments)
-    validation_features = features(tables, validation, departments)
+    earlier_features, validation_features = every_pair.loc[earlier.index], every_pair.loc[validation.index]
     labels = validation["redeemed"].to_numpy()
     tuning = {}
     for leaves in options.num_leaves:

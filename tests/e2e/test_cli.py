@@ -152,6 +152,20 @@ def _first_household(data_dir: Path) -> int:
     return int(first.split(",")[header.split(",").index('"household_id"')])
 
 
+def test_models_train_on_the_sagemaker_backend_is_refused_in_one_line_before_any_dataset_is_cut(
+    tmp_path: Path,
+) -> None:
+    environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(tmp_path), "ML_BACKEND": "sagemaker"}
+    result = subprocess.run(
+        [LAKEHOUSE, "models", "train"], capture_output=True, text=True, env=environment, check=False
+    )
+
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "ML_BACKEND=sagemaker: `lakehouse models train` runs the local runner only so far" in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+    assert not (tmp_path / "ml").exists()
+
+
 def test_erasing_an_unknown_household_answers_in_one_line_and_exits_1(
     first_run: tuple[Path, subprocess.CompletedProcess[str]],
 ) -> None:

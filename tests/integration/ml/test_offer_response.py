@@ -17,7 +17,15 @@ from sklearn.metrics import average_precision_score
 from ml.jobs import TrainingJob
 from ml.local_runner import TrainingJobFailedError, TrainingOutcome, run_locally
 from ml.training.offer_features import features, labelled_pairs, top_departments
-from ml.training.offer_response import CALIBRATION_BINS, FEATURES_FILE, MODEL_FILE, out_of_time_split, read_tables
+from ml.training.offer_response import (
+    CALIBRATION_BINS,
+    FEATURES_FILE,
+    MODEL_FILE,
+    gradient_boosted,
+    hyperparameters,
+    out_of_time_split,
+    read_tables,
+)
 from ml.training.script_mode import TrainingEnvironment
 from tests.ml_channels import offer_channels
 
@@ -91,7 +99,7 @@ def test_a_feature_window_moved_past_the_campaign_start_would_leak_the_answer(ch
     departments = top_departments(tables.lines)
 
     def test_pr_auc(shift: pd.Timedelta) -> float:
-        model = lgb.LGBMClassifier(n_estimators=200, num_leaves=7, verbose=-1, n_jobs=1, random_state=0)
+        model = gradient_boosted(hyperparameters([]), 7)
         model.fit(features(tables, fitted, departments, shift), fitted["redeemed"])
         scores = np.asarray(model.predict_proba(features(tables, test, departments, shift)))[:, 1]
         return float(average_precision_score(test["redeemed"], scores))
