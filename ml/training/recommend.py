@@ -2,18 +2,23 @@
 
 Channels ``train``, ``validation`` and ``test`` hold transaction lines
 (``household_id``, ``product_id``, ``week``, ``retailer_id``) of consecutive
-week ranges. The matrix-factorisation model (``implicit``'s ALS on
-BM25-weighted counts of purchase lines) is tuned on validation with a model
-fitted on train; the chosen setting is refitted on train and validation and
-judged on the test weeks it never saw, beside three baselines fitted on the
-same weeks: popularity overall, popularity at the household's home retailer,
-and item-item similarity (``implicit``'s BM25 item-item with its own
-defaults, the strongest of its item-item settings on this data).
+week ranges. The model scores a product for a household with matrix
+factorisation (``implicit``'s ALS on BM25-weighted counts of purchase lines)
+plus a weight times the household's own repeat purchases of it (log counts);
+both parts are scaled to the household's best product first. The factors and
+the weight are tuned on validation with models fitted on train; the chosen
+setting is refitted on train and validation and judged on the test weeks it
+never saw, beside four baselines fitted on the same weeks: popularity
+overall, popularity at the household's home retailer, item-item similarity
+(``implicit``'s BM25 item-item with its own defaults, the strongest of its
+item-item settings on this data), and the household's own most bought
+products ("buy it again").
 
-Already-bought products are recommended like any other: most of a grocery
-basket is bought again, and a household's staples are the most useful
-suggestion for its next shop. A product first sold in the judged weeks cannot
-be recommended by any model and does not count as missed.
+Already-bought products are recommended like any other, and the tuned weight
+says how much: most of a grocery basket is bought again, so a household's
+staples are the most useful suggestion for its next shop, and the factors
+rank what it has not bought among them. A product first sold in the judged
+weeks cannot be recommended by any model and does not count as missed.
 
 Run as ``python -m ml.training.recommend --factors 32,64 ...`` in SageMaker's
 script mode.
@@ -40,6 +45,7 @@ from ml.training.script_mode import (
     HyperparameterParser,
     TrainingEnvironment,
     TrainingInputError,
+    non_negative_floats,
     positive_int,
     positive_ints,
     run,
@@ -47,6 +53,8 @@ from ml.training.script_mode import (
 
 COLUMNS = ("household_id", "product_id", "week", "retailer_id")
 MODEL_FILE = "recommender.npz"
+SCORING_BATCH = 256
+"""Households scored at once: a batch's dense scores over every product stay within tens of megabytes."""
 ANCHOR_HELD_OUT_WEEKS = 3
 ANCHOR_K = 5
 """The published anchor's protocol: the last three weeks held out, precision at 5."""
@@ -55,6 +63,9 @@ ANCHOR_K = 5
 def hyperparameters(argv: Sequence[str]) -> argparse.Namespace:
     parser = HyperparameterParser(prog="recommend")
     parser.add_argument("--factors", type=positive_ints, default=[64, 128], help="tuned on validation")
+    parser.add_argument(
+        "--repeat_weights", type=non_negative_floats, default=[0.0, 1.0, 4.0], help="tuned on validation"
+    )
     parser.add_argument("--regularization", type=float, default=0.05)
     parser.add_argument("--iterations", type=positive_int, default=15)
     parser.add_argument("--bm25_k1", type=float, default=100.0)
@@ -152,6 +163,59 @@ def _recommend(
     return np.asarray(ids, dtype=np.int64)
 
 
+def repeats(counts: sp.csr_matrix) -> sp.csr_matrix:
+    """Each household's own purchases of each product, on a log scale: what it buys again."""
+    logged = counts.astype(np.float32, copy=True)
+    logged.data = np.log1p(logged.data)
+    return logged
+
+
+def _scaled(scores: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+    """Each row divided by its largest magnitude, so parts of different units can be summed."""
+    largest = np.maximum(np.abs(scores).max(axis=1, keepdims=True), np.float32(1e-9))
+    return np.asarray(scores / largest, dtype=np.float32)
+
+
+def _batches(rows: npt.NDArray[np.int64]) -> list[npt.NDArray[np.int64]]:
+    return [rows[first : first + SCORING_BATCH] for first in range(0, rows.size, SCORING_BATCH)]
+
+
+def _best(scores: npt.NDArray[np.float32], k: int) -> npt.NDArray[np.int64]:
+    """Each row's ``k`` highest-scoring columns, best first."""
+    top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    order = np.argsort(-np.take_along_axis(scores, top, axis=1), axis=1, kind="stable")
+    return np.take_along_axis(top, order, axis=1).astype(np.int64)
+
+
+def blended(
+    household_factors: npt.NDArray[np.float32],
+    product_factors: npt.NDArray[np.float32],
+    own: sp.csr_matrix,
+    rows: npt.NDArray[np.int64],
+    k: int,
+    weights: Sequence[float],
+) -> dict[float, npt.NDArray[np.int64]]:
+    """The ``k`` best products of each of ``rows`` for each repeat weight: scaled factor scores plus the weight
+    times the household's scaled repeat purchases (``own``, as ``repeats`` gives them)."""
+    best: dict[float, list[npt.NDArray[np.int64]]] = {weight: [] for weight in weights}
+    for batch in _batches(rows):
+        factor_scores = _scaled(household_factors[batch] @ product_factors.T)
+        repeat_scores = _scaled(own[batch].toarray())
+        for weight in weights:
+            best[weight].append(_best(factor_scores + np.float32(weight) * repeat_scores, k))
+    return {weight: np.vstack(parts) for weight, parts in best.items()}
+
+
+def buy_again(counts: sp.csr_matrix, judged: Judged, k: int) -> npt.NDArray[np.int64]:
+    """Each household's own most bought products, the most popular after them where it bought fewer than k."""
+    households = np.asarray((counts > 0).sum(axis=0), dtype=np.float32).ravel()
+    popular = households / max(float(households.max()), 1.0)
+    own = repeats(counts)
+    return np.vstack(
+        [_best(_scaled(own[batch].toarray()) + np.float32(1e-3) * popular, k) for batch in _batches(judged.rows)]
+    )
+
+
 def als(
     counts: sp.csr_matrix, factors: int, options: argparse.Namespace
 ) -> tuple[AlternatingLeastSquares, sp.csr_matrix]:
@@ -180,21 +244,28 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
     catalogue = Catalogue.of(train_lines)
     counts = catalogue.matrix(train_lines)
     validation = Judged.of(catalogue, validation_lines)
-    tuning = {}
+    tuning: dict[tuple[int, float], dict[str, float]] = {}
     for factors in options.factors:
-        model, weighted = als(counts, factors, options)
-        tuning[factors] = ranking_metrics(_recommend(model, weighted, validation, k), validation.bought, k)
-    chosen = max(options.factors, key=lambda factors: (tuning[factors]["ndcg"], -factors))
+        model, _ = als(counts, factors, options)
+        ranked = blended(
+            model.user_factors, model.item_factors, repeats(counts), validation.rows, k, options.repeat_weights
+        )
+        for weight, ids in ranked.items():
+            tuning[factors, weight] = ranking_metrics(ids, validation.bought, k)
+    chosen, repeat_weight = max(tuning, key=lambda setting: (tuning[setting]["ndcg"], -setting[0], -setting[1]))
     tuned = time.perf_counter()
 
     fitted_lines = pa.concat_tables([train_lines, validation_lines])
     catalogue = Catalogue.of(fitted_lines)
     counts = catalogue.matrix(fitted_lines)
     test = Judged.of(catalogue, test_lines)
-    model, weighted = als(counts, chosen, options)
+    model, _ = als(counts, chosen, options)
+    own = repeats(counts)
+    [recommended] = blended(model.user_factors, model.item_factors, own, test.rows, k, [repeat_weight]).values()
     similar = item_item(counts, options)
     results = {
-        "als": ranking_metrics(_recommend(model, weighted, test, k), test.bought, k),
+        "als": ranking_metrics(recommended, test.bought, k),
+        "buy_again": ranking_metrics(buy_again(counts, test, k), test.bought, k),
         "popularity": ranking_metrics(popularity(counts, test, k), test.bought, k),
         "popularity_by_retailer": ranking_metrics(
             popularity_by_retailer(catalogue, fitted_lines, test, k), test.bought, k
@@ -202,7 +273,7 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
         "item_item": ranking_metrics(_recommend(similar, counts, test, k), test.bought, k),
     }
     trained = time.perf_counter()
-    anchor = _anchor_protocol(pa.concat_tables([fitted_lines, test_lines]), chosen, options)
+    anchor = _anchor_protocol(pa.concat_tables([fitted_lines, test_lines]), chosen, repeat_weight, options)
 
     np.savez_compressed(
         environment.model_dir / MODEL_FILE,
@@ -210,14 +281,26 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
         product_id=catalogue.products,
         household_factors=model.user_factors,
         product_factors=model.item_factors,
+        repeat_weight=np.float32(repeat_weight),
+        repeats_indptr=own.indptr,
+        repeats_indices=own.indices,
+        repeats_data=own.data,
         most_bought=catalogue.products[_most_bought(counts, k)],
     )
     environment.write_metrics(
         {
             "k": k,
             "test": results,
-            "validation_ndcg": {str(factors): metrics["ndcg"] for factors, metrics in tuning.items()},
-            "chosen": {"factors": chosen, "regularization": options.regularization, "iterations": options.iterations},
+            "validation_ndcg": {
+                f"factors={factors},repeat_weight={weight:g}": metrics["ndcg"]
+                for (factors, weight), metrics in tuning.items()
+            },
+            "chosen": {
+                "factors": chosen,
+                "repeat_weight": repeat_weight,
+                "regularization": options.regularization,
+                "iterations": options.iterations,
+            },
             "anchor_precision_at_5": anchor,
             "households": {"fitted": int(catalogue.households.size), "judged": int(test.rows.size)},
             "products": int(catalogue.products.size),
@@ -228,16 +311,20 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
         print(" ".join(f"test:{name}:{metric}@{k}={value:.4f}" for metric, value in metrics.items()))
 
 
-def _anchor_protocol(lines: pa.Table, factors: int, options: argparse.Namespace) -> dict[str, float]:
+def _anchor_protocol(
+    lines: pa.Table, factors: int, repeat_weight: float, options: argparse.Namespace
+) -> dict[str, float]:
     """Precision at 5 with the last three weeks held out, as the published anchor measured it."""
     last = int(pc.max(lines["week"]).as_py())
     fitted = _weeks(lines, 0, last - ANCHOR_HELD_OUT_WEEKS)
     catalogue = Catalogue.of(fitted)
     counts = catalogue.matrix(fitted)
     judged = Judged.of(catalogue, _weeks(lines, last - ANCHOR_HELD_OUT_WEEKS + 1, last))
-    model, weighted = als(counts, factors, options)
+    model, _ = als(counts, factors, options)
     recommended = {
-        "als": _recommend(model, weighted, judged, ANCHOR_K),
+        "als": blended(model.user_factors, model.item_factors, repeats(counts), judged.rows, ANCHOR_K, [repeat_weight])[
+            repeat_weight
+        ],
         "popularity": popularity(counts, judged, ANCHOR_K),
         "item_item": _recommend(item_item(counts, options), counts, judged, ANCHOR_K),
     }

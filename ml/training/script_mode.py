@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 import traceback
@@ -47,6 +48,16 @@ def positive_ints(text: str) -> list[int]:
     if not all(part.strip().isdigit() and int(part) > 0 for part in parts):
         raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of positive integers")
     return [int(part) for part in parts]
+
+
+def non_negative_floats(text: str) -> list[float]:
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        values = []
+    if not values or not all(math.isfinite(value) and value >= 0 for value in values):
+        raise argparse.ArgumentTypeError(f"{text!r} is not a comma-separated list of non-negative numbers")
+    return values
 
 
 @dataclass(frozen=True)

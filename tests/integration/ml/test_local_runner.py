@@ -25,7 +25,7 @@ pytestmark = pytest.mark.integration
 
 SAMPLE_HOUSEHOLDS = 200
 SEED = 7
-BASELINES = ("popularity", "popularity_by_retailer", "item_item")
+BASELINES = ("popularity", "popularity_by_retailer", "item_item", "buy_again")
 
 
 @pytest.fixture(scope="module")
@@ -40,13 +40,17 @@ def channels(tmp_path_factory: pytest.TempPathFactory, sample_lines: pa.Table) -
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory, channels: dict[str, Path]) -> TrainingOutcome:
-    job = TrainingJob("recommend-sample", "recommend", channels, {"factors": "16,32", "k": 10})
+    job = TrainingJob("recommend-sample", "recommend", channels, {"factors": "16,32", "repeat_weights": "0,2", "k": 10})
     return run_locally(job, tmp_path_factory.mktemp("jobs"))
 
 
 def test_the_job_folder_is_sagemakers_opt_ml_layout(trained: TrainingOutcome) -> None:
     config = trained.job_dir / "input" / "config"
-    assert json.loads((config / "hyperparameters.json").read_text()) == {"factors": "16,32", "k": "10"}
+    assert json.loads((config / "hyperparameters.json").read_text()) == {
+        "factors": "16,32",
+        "repeat_weights": "0,2",
+        "k": "10",
+    }
     assert sorted(json.loads((config / "inputdataconfig.json").read_text())) == ["test", "train", "validation"]
     for channel in ("train", "validation", "test"):
         assert list((trained.job_dir / "input" / "data" / channel).glob("*.parquet")), channel
@@ -66,12 +70,16 @@ def test_the_model_is_packed_as_model_tar_gz_with_a_factor_per_household_and_pro
     assert model["product_factors"].shape[0] == model["product_id"].size
     assert model["household_factors"].shape[1] == trained.metrics["chosen"]["factors"]
     assert set(model["most_bought"]) <= set(model["product_id"])
+    assert float(model["repeat_weight"]) == trained.metrics["chosen"]["repeat_weight"]
+    assert model["repeats_indptr"].size == model["household_id"].size + 1
 
 
 def test_the_test_weeks_judge_the_model_and_every_baseline_on_every_metric(trained: TrainingOutcome) -> None:
     metrics = trained.metrics
-    assert metrics["chosen"]["factors"] in (16, 32)
-    assert set(metrics["validation_ndcg"]) == {"16", "32"}
+    assert (metrics["chosen"]["factors"], metrics["chosen"]["repeat_weight"]) in {(16, 0), (16, 2), (32, 0), (32, 2)}
+    assert set(metrics["validation_ndcg"]) == {
+        f"factors={factors},repeat_weight={weight}" for factors in (16, 32) for weight in (0, 2)
+    }
     assert set(metrics["test"]) == {"als", *BASELINES}
     for model, values in metrics["test"].items():
         assert set(values) == {*METRICS, "coverage"}, model
@@ -80,9 +88,12 @@ def test_the_test_weeks_judge_the_model_and_every_baseline_on_every_metric(train
     assert set(metrics["anchor_precision_at_5"]) == {"als", "popularity", "item_item"}
 
 
-def test_the_model_beats_popularity_by_a_fifth_on_precision_at_10(trained: TrainingOutcome) -> None:
+def test_the_model_beats_popularity_by_a_fifth_on_precision_at_10_and_item_item_on_ndcg(
+    trained: TrainingOutcome,
+) -> None:
     test = trained.metrics["test"]
     assert test["als"]["precision"] >= 1.2 * test["popularity"]["precision"], test
+    assert test["als"]["ndcg"] > test["item_item"]["ndcg"], test
 
 
 def _with_bad_channel(folder: Path, lines: pa.Table, channel: str, bad: pa.Table) -> dict[str, Path]:

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.unit
 
 
 def test_the_values_sagemaker_passes_as_text_are_typed() -> None:
-    chosen = hyperparameters(["--factors", "16,32", "--iterations", "7", "--k", "5"])
+    chosen = hyperparameters(["--factors", "16,32", "--repeat_weights", "0,2.5", "--iterations", "7", "--k", "5"])
 
-    assert (chosen.factors, chosen.iterations, chosen.k) == ([16, 32], 7, 5)
+    assert (chosen.factors, chosen.repeat_weights, chosen.iterations, chosen.k) == ([16, 32], [0.0, 2.5], 7, 5)
 
 
 @pytest.mark.parametrize(
@@ -23,6 +23,14 @@ def test_the_values_sagemaker_passes_as_text_are_typed() -> None:
         (["--k", "-3"], "argument --k: '-3' is not a positive integer"),
         (["--factors", "16,,32"], "argument --factors: '16,,32' is not a comma-separated list of positive integers"),
         (["--regularization", "much"], "argument --regularization: invalid float value: 'much'"),
+        (
+            ["--repeat_weights", "1,-2"],
+            "argument --repeat_weights: '1,-2' is not a comma-separated list of non-negative numbers",
+        ),
+        (
+            ["--repeat_weights", "nan"],
+            "argument --repeat_weights: 'nan' is not a comma-separated list of non-negative numbers",
+        ),
     ],
 )
 def test_a_wrong_value_names_the_argument_and_the_rule(argv: list[str], reason: str) -> None:
