@@ -1,4 +1,4 @@
-"""The model commands: train the recommender and the offer-response model from the lake."""
+"""The model commands: train, register, list and score the recommender and the offer-response model."""
 
 from __future__ import annotations
 
@@ -32,7 +32,9 @@ def train(
         list[ModelName] | None, typer.Option("--model", help="A model to train (repeat for more; default: both).")
     ] = None,
 ) -> None:
-    """Cut each model's dataset from silver and train it, printing its test metrics beside its baselines."""
+    """Cut each model's dataset from silver, train it, and register it: champion only if it beats the champion and
+    its baselines on the test weeks."""
+    from lakehouse.model_registry import registered_name
     from lakehouse.models import train_model
 
     settings = settings_of(context)
@@ -41,6 +43,80 @@ def train(
         for line in _metric_lines(name, trained.outcome.metrics):
             console.print(f"   {line}")
         console.print(f"   metrics: {trained.outcome.job_dir / 'output' / 'data' / 'metrics.json'}")
+        registered, verdict = trained.registration.version, trained.registration.verdict
+        standing = "promoted to champion" if verdict.promoted else "kept as a challenger; the champion keeps serving"
+        console.print(f"   {registered_name(name.model)} version {registered.version} {standing}:")
+        for reason in verdict.reasons:
+            console.print(f"     {reason}")
+
+
+@app.command()
+def score(
+    context: typer.Context,
+    model: Annotated[
+        list[ModelName] | None, typer.Option("--model", help="A model to score with (repeat for more; default: both).")
+    ] = None,
+) -> None:
+    """Score every household with consent with each model's champion, into the lake's gold zone and the warehouse."""
+    from lakehouse.model_scoring import score_model
+    from lakehouse.warehouse import ensure_warehouse
+
+    settings = settings_of(context)
+    ensure_warehouse(settings)
+    for name in model or list(ModelName):
+        scored = score_model(settings, name.model)
+        console.print(f"   {scored.rows:,} rows for {scored.households:,} households by version {scored.version}")
+        console.print(f"   lake: {scored.gold_uri}")
+        console.print(f"   warehouse: SELECT * FROM {scored.warehouse_table}")
+
+
+@app.command()
+def evaluate(
+    context: typer.Context,
+    model: Annotated[
+        list[ModelName] | None, typer.Option("--model", help="A model to evaluate (repeat for more; default: both).")
+    ] = None,
+) -> None:
+    """Each model's champion (else its newest version) beside its baselines on the test weeks, and its picture."""
+    from lakehouse.model_registry import registered_name, version_metrics, versions
+    from lakehouse.model_reports import draw_report
+
+    settings = settings_of(context)
+    for name in model or list(ModelName):
+        found = versions(settings, name.model)
+        if not found:
+            raise typer.BadParameter(f"{registered_name(name.model)} has no registered version: train it first")
+        chosen = next((version for version in found if version.champion), found[0])
+        standing = "champion" if chosen.champion else "newest version, a challenger (there is no champion)"
+        console.print(
+            f"{registered_name(name.model)} version {chosen.version} ({standing}), dataset {chosen.dataset_version}"
+        )
+        metrics = version_metrics(settings, chosen)
+        for line in _metric_lines(name, metrics):
+            console.print(f"   {line}")
+        folder = settings.data_dir / "ml" / "reports" / registered_name(name.model) / f"v{chosen.version}"
+        console.print(f"   picture: {draw_report(name.model, metrics, folder)}")
+
+
+@app.command("list")
+def list_versions(context: typer.Context) -> None:
+    """Every registered version of each model, the newest first: champion or challenger, and why."""
+    from lakehouse.model_promotion import PROMOTION
+    from lakehouse.model_registry import registered_name, tracking_uri, versions
+
+    settings = settings_of(context)
+    for name in ModelName:
+        found = versions(settings, name.model)
+        console.print(
+            f"{registered_name(name.model)}: {len(found)} version(s); primary metric {PROMOTION[name.model].primary}"
+        )
+        for version in found:
+            standing = "champion  " if version.champion else "challenger"
+            console.print(
+                f"   v{version.version:<3} {standing} {version.created_at:%Y-%m-%d %H:%M} "
+                f"dataset {version.dataset_version} {version.primary:.4f}  {version.verdict}"
+            )
+    console.print(f"registry: {tracking_uri(settings)}")
 
 
 def _metric_lines(model: str, metrics: dict[str, Any]) -> list[str]:

@@ -54,6 +54,7 @@ from lakehouse.landing.storage import landing_store
 from lakehouse.ml_datasets import datasets_holding, erase_from_datasets
 from lakehouse.progress import stage
 from lakehouse.reconciliation import record_landing_sales
+from lakehouse.score_tables import SCORE_TABLES
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client, is_serving
 from spark_jobs.delta_io import append_once, table_exists
@@ -122,13 +123,15 @@ class _Found:
 
 
 def delta_locations(settings: Settings) -> list[DeltaLocation]:
-    """Every lake table that can hold a household's rows: bronze and silver by column, quarantine by record."""
+    """Every lake table that can hold a household's rows: bronze, silver and the models' gold scores by column,
+    quarantine by record."""
     layout = lake_layout(settings)
     keyed = [spec.name for spec in household_feeds()]
     return [
         *(DeltaLocation("bronze", name, layout.bronze(name)) for name in keyed),
         *(DeltaLocation("silver", name, layout.silver(name)) for name in keyed),
         *(DeltaLocation("quarantine", name, layout.quarantine(name), in_json_record=True) for name in TABLES),
+        *(DeltaLocation("gold", scores.name, layout.gold(scores.name)) for scores in SCORE_TABLES.values()),
     ]
 
 

@@ -122,6 +122,13 @@ def _eligible(customers: pa.Table, erased: set[int]) -> tuple[pa.Array, dict[str
     return pa.array(eligible, pa.int64()), left_out
 
 
+def eligible_households(settings: Settings) -> pa.Array:
+    """The households a model may learn from or score now: marketing consent in silver, and not erased."""
+    [(_, read_customers)] = _silver(settings, ("customers",)).values()
+    erased = erased_households(settings.erasure_receipts_dir)
+    return _eligible(read_customers(["household_id", "marketing_consent"]), erased)[0]
+
+
 def _of(households: pa.Array, table: pa.Table) -> pa.Table:
     return table.filter(pc.is_in(table["household_id"], value_set=households))
 

@@ -1,7 +1,9 @@
-"""Training a model from the lake: its dataset cut from silver, its entry point run by the configured runner.
+"""Training a model from the lake: its dataset cut from silver, its entry point run by the configured runner,
+the run logged and the model registered (and promoted if it earns it, ``lakehouse.model_registry``).
 
 The local runner (``ML_BACKEND=local``, the default) runs the entry point in
-SageMaker's ``/opt/ml`` layout under ``data/ml/jobs/<job>/``.
+SageMaker's ``/opt/ml`` layout under ``data/ml/jobs/<job>/``. A job that fails
+raises before anything is registered, so the champion keeps serving.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from lakehouse.ml_datasets import Dataset, extract_dataset
+from lakehouse.model_registry import Registration, register
 from lakehouse.progress import stage
 from lakehouse.settings import Settings
 from ml.jobs import HyperparameterValue, Model, TrainingJob
@@ -25,6 +28,7 @@ class BackendNotReadyError(RuntimeError):
 class TrainedModel:
     dataset: Dataset
     outcome: TrainingOutcome
+    registration: Registration
 
 
 def jobs_dir(settings: Settings) -> Path:
@@ -68,4 +72,11 @@ def train_model(settings: Settings, model: Model) -> TrainedModel:
             f"{kept['eligible']} households, {kept['without_consent']} without consent and {kept['erased']} erased "
             "left out"
         )
-    return TrainedModel(dataset, train_on(settings, model, dataset))
+    outcome = train_on(settings, model, dataset)
+    with stage(f"registering {model} in MLflow and judging it against the champion and the baselines") as report:
+        registration = register(settings, model, dataset, outcome)
+        report.notes.append(
+            f"version {registration.version.version}: "
+            f"{'champion' if registration.verdict.promoted else 'challenger, not promoted'}"
+        )
+    return TrainedModel(dataset, outcome, registration)

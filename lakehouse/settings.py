@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     )
 
     ml_backend: Literal["local", "sagemaker"] = Field(default="local", validation_alias=_env("ML_BACKEND"))
+    mlflow_tracking_uri: str = Field(
+        default="",
+        validation_alias=_env("MLFLOW_TRACKING_URI"),
+        description="The model registry's MLflow tracking server; empty means SQLite under <data_dir>/ml.",
+    )
 
     tokenisation_key: SecretStr = Field(
         default=SecretStr(""), description="The HMAC key itself; when empty, tokenisation_key_file holds it."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -21,3 +22,12 @@ def ship_training_code(destination: Path) -> Path:
 
 def entry_module(entry_point: str) -> str:
     return f"ml.training.{entry_point}"
+
+
+def code_digest() -> str:
+    """A digest of the training code a job ships, so a registered model names the code that trained it."""
+    digest = hashlib.sha256()
+    for path in sorted((ML_PACKAGE / "training").glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]

@@ -114,6 +114,9 @@ class LakeLayout:
     def quarantine(self, table: str) -> str:
         return f"{self.root}/quarantine/{table}"
 
+    def gold(self, table: str) -> str:
+        return f"{self.root}/gold/{table}"
+
     @property
     def ledger(self) -> str:
         return f"{self.root}/_ledger/ingested_files"

@@ -31,7 +31,7 @@ import numpy.typing as npt
 import pandas as pd
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
-from sklearn.metrics import average_precision_score, roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score, roc_curve
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.preprocessing import StandardScaler
 
@@ -55,6 +55,8 @@ CHANNELS = {
 MODEL_FILE = "offer_response.txt"
 FEATURES_FILE = "features.json"
 CALIBRATION_BINS = 10
+ROC_POINTS = 101
+"""The ROC curve kept in the metrics: the true-positive rate at evenly spaced false-positive rates."""
 
 
 def hyperparameters(argv: Sequence[str]) -> argparse.Namespace:
@@ -125,6 +127,12 @@ def calibration_table(labels: npt.NDArray[np.int8], scores: npt.NDArray[np.float
     ]
 
 
+def roc_points(labels: npt.NDArray[np.int8], scores: npt.NDArray[np.float64]) -> dict[str, list[float]]:
+    false_positive, true_positive, _ = roc_curve(labels, scores)
+    grid = np.linspace(0.0, 1.0, ROC_POINTS)
+    return {"fpr": grid.tolist(), "tpr": np.interp(grid, false_positive, true_positive).tolist()}
+
+
 def scored(labels: npt.NDArray[np.int8], scores: npt.NDArray[np.float64]) -> dict[str, float]:
     return {"roc_auc": float(roc_auc_score(labels, scores)), "pr_auc": float(average_precision_score(labels, scores))}
 
@@ -162,6 +170,10 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
             "test": results,
             "base_rate": float(test_labels.mean()),
             "calibration": calibration_table(test_labels, tree_scores),
+            "roc": {
+                "lightgbm": roc_points(test_labels, tree_scores),
+                "logistic_regression": roc_points(test_labels, baseline_scores),
+            },
             "campaigns": {
                 "fitted": sorted(int(campaign) for campaign in fitted["campaign_id"].unique()),
                 "test": sorted(int(campaign) for campaign in test["campaign_id"].unique()),

@@ -9,6 +9,23 @@ import scipy.sparse as sp
 METRICS = ("precision", "recall", "ndcg", "map")
 
 
+def _hits(top: npt.NDArray[np.int64], bought: sp.csr_matrix, k: int) -> npt.NDArray[np.float64]:
+    """1 where a household's recommendation at that rank was bought in the judged weeks, else 0."""
+    households = top.shape[0]
+    if households == 0:
+        raise ValueError("no household to evaluate")
+    if (bought.getnnz(axis=1) == 0).any():
+        raise ValueError("every evaluated household must have bought something in the judged weeks")
+    rows = np.repeat(np.arange(households), k)
+    return (np.asarray(bought[rows, top[:, :k].ravel()]).reshape(households, k) > 0).astype(np.float64)
+
+
+def precision_curve(recommended: npt.NDArray[np.int64], bought: sp.csr_matrix, k: int) -> list[float]:
+    """Mean precision at 1, 2, ... ``k``: the share of each household's first j recommendations it bought."""
+    hits = _hits(recommended, bought, k)
+    return [float(value) for value in (np.cumsum(hits, axis=1) / np.arange(1, k + 1)).mean(axis=0)]
+
+
 def ranking_metrics(recommended: npt.NDArray[np.int64], bought: sp.csr_matrix, k: int) -> dict[str, float]:
     """Mean precision, recall, NDCG and MAP at ``k`` over the households (rows), and catalogue coverage.
 
@@ -18,14 +35,8 @@ def ranking_metrics(recommended: npt.NDArray[np.int64], bought: sp.csr_matrix, k
     the share of the catalogue (``bought``'s columns) recommended to anyone.
     """
     top = recommended[:, :k]
-    households = top.shape[0]
-    if households == 0:
-        raise ValueError("no household to evaluate")
+    hits = _hits(top, bought, k)
     relevant = np.asarray(bought.getnnz(axis=1), dtype=np.float64)
-    if (relevant == 0).any():
-        raise ValueError("every evaluated household must have bought something in the judged weeks")
-    rows = np.repeat(np.arange(households), k)
-    hits = (np.asarray(bought[rows, top.ravel()]).reshape(households, k) > 0).astype(np.float64)
     discount = 1.0 / np.log2(np.arange(2, k + 2))
     ideal = np.cumsum(discount)[np.minimum(relevant, k).astype(np.int64) - 1]
     precision_at_hit = np.cumsum(hits, axis=1) / np.arange(1, k + 1) * hits

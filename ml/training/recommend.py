@@ -40,7 +40,7 @@ from implicit.als import AlternatingLeastSquares
 from implicit.nearest_neighbours import BM25Recommender, bm25_weight
 from threadpoolctl import threadpool_limits
 
-from ml.training.ranking import ranking_metrics
+from ml.training.ranking import precision_curve, ranking_metrics
 from ml.training.script_mode import (
     HyperparameterParser,
     TrainingEnvironment,
@@ -247,10 +247,10 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
     tuning: dict[tuple[int, float], dict[str, float]] = {}
     for factors in options.factors:
         model, _ = als(counts, factors, options)
-        ranked = blended(
+        by_weight = blended(
             model.user_factors, model.item_factors, repeats(counts), validation.rows, k, options.repeat_weights
         )
-        for weight, ids in ranked.items():
+        for weight, ids in by_weight.items():
             tuning[factors, weight] = ranking_metrics(ids, validation.bought, k)
     chosen, repeat_weight = max(tuning, key=lambda setting: (tuning[setting]["ndcg"], -setting[0], -setting[1]))
     tuned = time.perf_counter()
@@ -263,15 +263,15 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
     own = repeats(counts)
     [recommended] = blended(model.user_factors, model.item_factors, own, test.rows, k, [repeat_weight]).values()
     similar = item_item(counts, options)
-    results = {
-        "als": ranking_metrics(recommended, test.bought, k),
-        "buy_again": ranking_metrics(buy_again(counts, test, k), test.bought, k),
-        "popularity": ranking_metrics(popularity(counts, test, k), test.bought, k),
-        "popularity_by_retailer": ranking_metrics(
-            popularity_by_retailer(catalogue, fitted_lines, test, k), test.bought, k
-        ),
-        "item_item": ranking_metrics(_recommend(similar, counts, test, k), test.bought, k),
+    ranked = {
+        "als": recommended,
+        "popularity": popularity(counts, test, k),
+        "popularity_by_retailer": popularity_by_retailer(catalogue, fitted_lines, test, k),
+        "item_item": _recommend(similar, counts, test, k),
+        "buy_again": buy_again(counts, test, k),
     }
+    results = {name: ranking_metrics(ids, test.bought, k) for name, ids in ranked.items()}
+    curves = {name: precision_curve(ids, test.bought, k) for name, ids in ranked.items()}
     trained = time.perf_counter()
     anchor = _anchor_protocol(pa.concat_tables([fitted_lines, test_lines]), chosen, repeat_weight, options)
 
@@ -291,6 +291,7 @@ def train(environment: TrainingEnvironment, argv: Sequence[str]) -> None:
         {
             "k": k,
             "test": results,
+            "precision_at": curves,
             "validation_ndcg": {
                 f"factors={factors},repeat_weight={weight:g}": metrics["ndcg"]
                 for (factors, weight), metrics in tuning.items()

@@ -120,8 +120,14 @@ def test_models_train_cuts_the_dataset_from_silver_and_prints_the_model_beside_i
     assert "ok cutting the recommend dataset from silver" in result.stdout
     assert "households, 1 without consent and 0 erased left out" in result.stdout
     assert "ok training recommend (local runner, SageMaker's /opt/ml layout)" in result.stdout
-    for model in ("als", "popularity", "popularity_by_retailer", "item_item"):
+    for model in ("als", "popularity", "popularity_by_retailer", "item_item", "buy_again"):
         assert re.search(rf"^   {model} +precision@10 [01]\.\d{{4}}  recall@10 ", result.stdout, re.MULTILINE), model
+    assert re.search(
+        r"^   retail-recommend version 1 (promoted to champion|kept as a challenger; the champion keeps serving):\n"
+        r"     test\.als\.precision [01]\.\d{4} (>|is not above) 1\.2 x test\.popularity\.precision",
+        result.stdout,
+        re.MULTILINE,
+    ), result.stdout
     (job,) = (data_dir / "ml" / "jobs").glob("recommend-*")
     assert (job / "output" / "model.tar.gz").is_file()
     assert f"metrics: {job / 'output' / 'data' / 'metrics.json'}" in result.stdout
@@ -145,6 +151,9 @@ def test_a_model_that_cannot_train_on_its_dataset_fails_in_one_line_and_packs_no
     ), error
     assert "Traceback" not in result.stdout + result.stderr
     assert not list((data_dir / "ml" / "jobs").glob("offer-response-*/output/model.tar.gz"))
+    listed = _lakehouse(data_dir, "models", "list")
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    assert "retail-offer-response: 0 version(s); primary metric test.lightgbm.pr_auc" in listed.stdout
 
 
 def _first_household(data_dir: Path) -> int:
@@ -178,7 +187,7 @@ def test_erasing_an_unknown_household_answers_in_one_line_and_exits_1(
         "unknown household 987654321: in no landing file, lake table or mart, and never erased; nothing was changed"
         in result.stdout
     )
-    assert "ok searching the files of 23 lake tables in " in result.stdout
+    assert "ok searching the files of 25 lake tables in " in result.stdout
     assert "starting Spark" not in result.stdout, "no lake file holds the household: Spark has nothing to do"
 
 

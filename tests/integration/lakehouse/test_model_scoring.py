@@ -1,0 +1,121 @@
+"""Scoring with the champions into the lake's gold zone and the warehouse, on a copy of the sample's silver.
+
+The recommender is trained on the sample's own dataset; the offer model, which needs more campaigns than a
+dozen households were targeted by, is trained on The Complete Journey in full and scores the sample's offers.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from dataclasses import asdict
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+from deltalake import DeltaTable
+
+from lakehouse.ingest import IngestSummary, lake_layout
+from lakehouse.ml_datasets import MANIFEST_FILE, Dataset, DatasetManifest, eligible_households, extract_dataset
+from lakehouse.model_registry import register
+from lakehouse.model_scoring import NoChampionError, score_model
+from lakehouse.models import train_model
+from lakehouse.settings import Settings
+from lakehouse.warehouse import WarehouseProcess, analyst_client
+from ml.jobs import TrainingJob
+from ml.local_runner import run_locally
+from tests.ml_channels import offer_channels
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def settings(
+    tmp_path_factory: pytest.TempPathFactory, local_settings: Settings, ingested_local: IngestSummary,
+    warehouse: WarehouseProcess,
+) -> Settings:  # fmt: skip
+    """A copy of the sample's silver as this module's lake, the session's warehouse, and an empty registry."""
+    folder = tmp_path_factory.mktemp("scoring")
+    shutil.copytree(Path(local_settings.lake_uri) / "silver", folder / "lake" / "silver")
+    return warehouse.settings.model_copy(update={"data_dir": folder, "lake_uri": str(folder / "lake")})
+
+
+@pytest.fixture(scope="module")
+def offer_champion(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> int:
+    """The offer model trained on the full Complete Journey and registered; it clears its bars and is champion."""
+    folder = tmp_path_factory.mktemp("offer-dataset")
+    channels = offer_channels(folder)
+    manifest = DatasetManifest(
+        model="offer_response",
+        version="complete-journey",
+        created_at="2026-12-03T00:00:00+00:00",
+        channels={name: {"rows": 0, "columns": []} for name in channels},
+        delta_versions={},
+        policy_version=1,
+    )
+    (folder / MANIFEST_FILE).write_text(json.dumps(asdict(manifest)))
+    outcome = run_locally(TrainingJob("offer-response-full", "offer_response", channels), folder / "jobs")
+    registration = register(settings, "offer_response", Dataset(folder, manifest, reused=False), outcome)
+    assert registration.verdict.promoted, registration.verdict.reasons
+    return registration.version.version
+
+
+def _gold(settings: Settings, name: str) -> pa.Table:
+    return DeltaTable(lake_layout(settings).gold(name)).to_pyarrow_table()
+
+
+def test_with_no_champion_nothing_scores_and_the_error_says_why(settings: Settings) -> None:
+    with pytest.raises(NoChampionError, match=r"^retail-recommend has no champion: no version has beaten"):
+        score_model(settings, "recommend")
+
+    assert not Path(lake_layout(settings).gold("household_recommendations")).exists()
+
+
+def test_every_eligible_household_gets_ten_recommendations_from_the_champion_in_gold_and_the_warehouse(
+    settings: Settings,
+) -> None:
+    trained = train_model(settings, "recommend")
+    if not trained.registration.verdict.promoted:
+        pytest.fail(f"the sample's recommender was not promoted: {trained.registration.verdict.reasons}")
+
+    scored = score_model(settings, "recommend")
+
+    gold = _gold(settings, "household_recommendations")
+    eligible = set(eligible_households(settings).to_pylist())
+    assert set(gold["household_id"].to_pylist()) == eligible and scored.households == len(eligible)
+    assert gold.num_rows == 10 * len(eligible) == scored.rows
+    assert sorted(set(gold["rank"].to_pylist())) == list(range(1, 11))
+    assert set(gold["model_version"].to_pylist()) == {trained.registration.version.version}
+    assert set(gold["source"].to_pylist()) <= {"model", "popularity"}
+    customers = DeltaTable(lake_layout(settings).silver("customers")).to_pyarrow_table(
+        columns=["household_id", "marketing_consent"]
+    )
+    refused = customers.filter(pc.invert(customers["marketing_consent"]))["household_id"].to_pylist()
+    assert refused and not set(refused) & set(gold["household_id"].to_pylist())
+    analyst = analyst_client(settings)
+    served = analyst.query(
+        "SELECT count(), uniqExact(household_id), min(model_version) FROM ml.household_recommendations"
+    ).result_rows
+    assert served == [(gold.num_rows, len(eligible), trained.registration.version.version)]
+
+
+def test_every_targeted_pair_of_an_eligible_household_gets_a_propensity(
+    settings: Settings, offer_champion: int
+) -> None:
+    scored = score_model(settings, "offer_response")
+
+    gold = _gold(settings, "offer_propensity")
+    channels = extract_dataset(settings, "offer_response").channels
+    campaigns = set(pq.read_table(channels["campaigns"], columns=["campaign_id"])["campaign_id"].to_pylist())
+    targeted = pq.read_table(channels["targeted"]).to_pylist()
+    pairs = {(row["household_id"], row["campaign_id"]) for row in targeted if row["campaign_id"] in campaigns}
+    assert set(zip(gold["household_id"].to_pylist(), gold["campaign_id"].to_pylist(), strict=True)) == pairs
+    assert gold.num_rows == scored.rows == len(pairs) > 0
+    assert set(gold["model_version"].to_pylist()) == {offer_champion}
+    propensity = gold["propensity"].to_pylist()
+    assert all(0.0 < value < 1.0 for value in propensity)
+    assert set(gold["household_id"].to_pylist()) <= set(eligible_households(settings).to_pylist())
+    served = analyst_client(settings).query("SELECT count(), min(model_version) FROM ml.offer_propensity").result_rows
+    assert served == [(gold.num_rows, offer_champion)]
