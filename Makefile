@@ -26,6 +26,9 @@ help:
 
 run: tools-run
 	$(BIN)/lakehouse run
+	$(BIN)/lakehouse models train
+	$(BIN)/lakehouse models evaluate
+	$(BIN)/lakehouse models score
 	$(BIN)/lakehouse doctor
 
 test: tools-test lint

@@ -22,6 +22,8 @@ from bench.warehouse import (
     ping_during_long_query,
     prepare_endpoint,
     prepare_in_process,
+    prepare_silver,
+    start_scratch_warehouse,
 )
 from bench.warehouse_rows import prepare_endpoint as prepare_rows_endpoint
 from bench.warehouse_rows import prepare_in_process as prepare_rows_in_process
@@ -182,8 +184,6 @@ def lake_pyarrow_baseline(prepared: tuple[Any, Settings]) -> int:
 
 def prepare_ml_lake(scratch: Path) -> Settings:
     """The shared full silver lake; datasets and training jobs in the scratch folder."""
-    from bench.warehouse import prepare_silver
-
     return prepare_silver(scratch).model_copy(update={"data_dir": scratch})
 
 
@@ -222,6 +222,31 @@ def ml_training(prepared: tuple[Settings, Any]) -> Outcome:
     return Outcome(rows, {"test": outcome.metrics["test"], "seconds_in_entry_point": outcome.metrics["seconds"]})
 
 
+def _prepare_scoring(model: Model) -> Callable[[Path], tuple[Settings, Model]]:
+    def prepare(scratch: Path) -> tuple[Settings, Model]:
+        """A warehouse over the full silver, and the model trained and registered (champion in a new registry)."""
+        from lakehouse.models import train_model
+
+        settings = start_scratch_warehouse(prepare_silver(scratch), scratch).settings.model_copy(
+            update={"data_dir": scratch}
+        )
+        trained = train_model(settings, model)
+        if not trained.registration.verdict.promoted:
+            raise RuntimeError(f"{model} was not promoted, so nothing may score: {trained.registration.verdict.text}")
+        return settings, model
+
+    return prepare
+
+
+def ml_scoring(prepared: tuple[Settings, Model]) -> Outcome:
+    """The champion scores every eligible household into gold Delta and the warehouse's ml database."""
+    from lakehouse.model_scoring import score_model
+
+    settings, model = prepared
+    scored = score_model(settings, model)
+    return Outcome(scored.rows, {"households": scored.households, "warehouse_table": scored.warehouse_table})
+
+
 STAGES: dict[str, Stage] = {
     "landing_pyarrow_copy": Stage(_nothing, landing_pyarrow_copy, "pyarrow copy of the eight tables"),
     "landing_full": Stage(_nothing, landing_full, "full landing, split by week, with synthetic PII"),
@@ -243,6 +268,12 @@ STAGES: dict[str, Stage] = {
     "ml_train_recommend": Stage(_prepare_training("recommend"), ml_training, "recommender: tuning, fit, baselines"),
     "ml_train_offer_response": Stage(
         _prepare_training("offer_response"), ml_training, "offer response: LightGBM tuned, logistic baseline"
+    ),
+    "ml_score_recommend": Stage(
+        _prepare_scoring("recommend"), ml_scoring, "the recommender's champion: top 10 per household, gold + warehouse"
+    ),
+    "ml_score_offer_response": Stage(
+        _prepare_scoring("offer_response"), ml_scoring, "the offer champion: every targeted pair, gold + warehouse"
     ),
 }
 

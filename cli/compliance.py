@@ -30,7 +30,8 @@ def erase(
     ] = None,
     reference: Annotated[str, typer.Option(help="The ticket or letter the request came with.")] = "",
 ) -> None:
-    """Erase households from landing, bronze, silver (with their Delta history), quarantine and the marts."""
+    """Erase households from landing, bronze, silver (with their Delta history), quarantine, training datasets,
+    model scores and the marts."""
     from cli.spark import spark_when_needed
     from governance.erasure import ErasureRequest, read_erasure_requests
     from lakehouse.erasure import erase_households

@@ -34,7 +34,7 @@ def train(
 ) -> None:
     """Cut each model's dataset from silver, train it, and register it: champion only if it beats the champion and
     its baselines on the test weeks."""
-    from lakehouse.model_registry import registered_name
+    from lakehouse.model_promotion import registered_name
     from lakehouse.models import train_model
 
     settings = settings_of(context)
@@ -78,7 +78,8 @@ def evaluate(
     ] = None,
 ) -> None:
     """Each model's champion (else its newest version) beside its baselines on the test weeks, and its picture."""
-    from lakehouse.model_registry import registered_name, version_metrics, versions
+    from lakehouse.model_promotion import registered_name
+    from lakehouse.model_registry import version_metrics, versions
     from lakehouse.model_reports import draw_report
 
     settings = settings_of(context)
@@ -101,8 +102,8 @@ def evaluate(
 @app.command("list")
 def list_versions(context: typer.Context) -> None:
     """Every registered version of each model, the newest first: champion or challenger, and why."""
-    from lakehouse.model_promotion import PROMOTION
-    from lakehouse.model_registry import registered_name, tracking_uri, versions
+    from lakehouse.model_promotion import PROMOTION, registered_name
+    from lakehouse.model_registry import tracking_uri, versions
 
     settings = settings_of(context)
     for name in ModelName:

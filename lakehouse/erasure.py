@@ -7,10 +7,12 @@ Order of work, each step safe to repeat:
    (``lakehouse.erasure_search``), and Spark starts only for a table they may hold;
 2. landing: rewrite or delete the raw files that hold it (the policy says which),
    and tell the ledger the rewritten files are already ingested;
-3. lake: DELETE from bronze, silver and quarantine, then VACUUM the history that
-   held the rows (``spark_jobs.erasure``);
-4. warehouse: delete from every table keyed by household, then rebuild with dbt
-   the aggregates built from household rows;
+3. lake: DELETE from bronze, silver, quarantine and the models' gold scores,
+   then VACUUM the history that held the rows (``spark_jobs.erasure``); and
+   rewrite the kept training datasets without them;
+4. warehouse: delete from every table keyed by household (the marts and the
+   models' ``ml`` scores), then rebuild with dbt the aggregates built from
+   household rows;
 5. verify: nothing of the household in any table, readable Delta version, landing
    file or warehouse table. A concurrent ingestion that wrote it back makes the
    steps run again; if it is still there, the erasure fails naming where.

@@ -15,6 +15,11 @@ from typing import Any
 from ml.jobs import Model
 
 
+def registered_name(model: Model) -> str:
+    """The model's name in the registry."""
+    return f"retail-{model.replace('_', '-')}"
+
+
 @dataclass(frozen=True)
 class Bar:
     """A bar a new version must clear: its ``metric`` above ``factor`` times the ``baseline`` of the same run."""

@@ -37,7 +37,7 @@ from mlflow.exceptions import MlflowException
 from mlflow.protos.databricks_pb2 import RESOURCE_DOES_NOT_EXIST, ErrorCode
 
 from lakehouse.ml_datasets import MANIFEST_FILE, Dataset
-from lakehouse.model_promotion import PROMOTION, RegisteredVersion, Verdict, judge
+from lakehouse.model_promotion import PROMOTION, RegisteredVersion, Verdict, judge, registered_name
 from lakehouse.settings import Settings
 from ml.jobs import Model
 from ml.local_runner import TrainingOutcome
@@ -55,10 +55,6 @@ class Registration:
     version: RegisteredVersion
     verdict: Verdict
     previous_champion: RegisteredVersion | None
-
-
-def registered_name(model: Model) -> str:
-    return f"retail-{model.replace('_', '-')}"
 
 
 def tracking_uri(settings: Settings) -> str:

@@ -26,7 +26,8 @@ from deltalake import write_deltalake
 from governance.delta_read import delta_rs_uri
 from lakehouse.ingest import lake_layout
 from lakehouse.ml_datasets import eligible_households, extract_dataset
-from lakehouse.model_registry import champion, registered_name, unpacked_model
+from lakehouse.model_promotion import registered_name
+from lakehouse.model_registry import champion, unpacked_model
 from lakehouse.progress import stage
 from lakehouse.score_tables import SCORE_TABLES, WAREHOUSE_DATABASE, ScoreTable
 from lakehouse.settings import Settings

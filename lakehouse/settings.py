@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     marts_build_cron: str = Field(
         default="0 6 * * 1", pattern=CRON, description="When the weekly_marts_build schedule runs (cron, UTC)."
     )
+    models_train_cron: str = Field(
+        default="0 8 * * 1", pattern=CRON, description="When the weekly_model_training schedule runs (cron, UTC)."
+    )
     landing_sensor_interval_s: int = Field(
         default=60, ge=5, description="How often the new_landing_files sensor looks for new weekly landing files."
     )

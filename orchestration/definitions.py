@@ -18,6 +18,8 @@ from orchestration.defs.landing.sensors import new_landing_files
 from orchestration.defs.marts.assets import marts_assets
 from orchestration.defs.marts.checks import marts_freshness
 from orchestration.defs.marts.schedules import marts_build, weekly_marts_build
+from orchestration.defs.models.assets import MODEL_ASSETS, MODELS_GROUP
+from orchestration.defs.models.schedules import model_training, weekly_model_training
 from orchestration.defs.operations.sensors import audit_failed_runs, audit_succeeded_runs
 from orchestration.defs.warehouse.assets import silver_tables
 from orchestration.partitions import WEEK_PARTITIONS
@@ -47,6 +49,11 @@ def _marts(settings: Settings) -> dg.Definitions:
     )
 
 
+def _models(settings: Settings) -> dg.Definitions:
+    job = model_training(MODEL_ASSETS)
+    return dg.Definitions(assets=MODEL_ASSETS, jobs=[job], schedules=[weekly_model_training(settings, job)])
+
+
 def _operations(freshness_checks: list[dg.AssetChecksDefinition]) -> dg.Definitions:
     return dg.Definitions(
         sensors=[
@@ -61,10 +68,11 @@ def _operations(freshness_checks: list[dg.AssetChecksDefinition]) -> dg.Definiti
 
 PLATFORM = dg.define_asset_job(
     "platform",
-    selection=dg.AssetSelection.all(),
+    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(MODELS_GROUP),
     partitions_def=WEEK_PARTITIONS,
     description="Every asset and check, landing to marts: `lakehouse run` runs it once over every week. "
-    "From the UI, pick a week (one partition) or a range of weeks (one run).",
+    "From the UI, pick a week (one partition) or a range of weeks (one run). The models train in their own "
+    "job, model_training.",
 )
 
 
@@ -80,6 +88,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         _landing(settings),
         _lake_and_warehouse(settings),
         marts,
+        _models(settings),
         _operations([check for check in freshness if isinstance(check, dg.AssetChecksDefinition)]),
         dg.Definitions(jobs=[PLATFORM], resources=platform_resources(settings), executor=dg.in_process_executor),
     )

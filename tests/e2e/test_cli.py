@@ -133,6 +133,27 @@ def test_models_train_cuts_the_dataset_from_silver_and_prints_the_model_beside_i
     assert f"metrics: {job / 'output' / 'data' / 'metrics.json'}" in result.stdout
     (manifest,) = (data_dir / "ml" / "datasets" / "recommend").glob("*/manifest.json")
     assert json.loads(manifest.read_text())["households"]["without_consent"] == 1
+    _evaluate_list_and_score_the_recommender(data_dir, promoted="version 1 promoted to champion" in result.stdout)
+
+
+def _evaluate_list_and_score_the_recommender(data_dir: Path, promoted: bool) -> None:
+    """What a data scientist does next: the picture, the registry, and the scores (only a champion scores)."""
+    evaluated = _lakehouse(data_dir, "models", "evaluate", "--model", "recommend")
+    listed = _lakehouse(data_dir, "models", "list")
+    scored = _lakehouse(data_dir, "models", "score", "--model", "recommend")
+
+    assert evaluated.returncode == 0, evaluated.stdout + evaluated.stderr
+    picture = data_dir / "ml" / "reports" / "retail-recommend" / "v1" / "precision_at_k.png"
+    assert f"picture: {picture}" in evaluated.stdout and picture.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert re.search(r"^   v1   (champion  |challenger) ", listed.stdout, re.MULTILINE), listed.stdout
+    if promoted:
+        assert scored.returncode == 0, scored.stdout + scored.stderr
+        assert re.search(r"^   [\d,]+ rows for [\d,]+ households by version 1$", scored.stdout, re.MULTILINE)
+        assert "warehouse: SELECT * FROM ml.household_recommendations" in scored.stdout
+    else:
+        assert scored.returncode == 1
+        assert "error retail-recommend has no champion: no version has beaten its baselines yet" in scored.stdout
+    assert "Traceback" not in scored.stdout + scored.stderr
 
 
 def test_a_model_that_cannot_train_on_its_dataset_fails_in_one_line_and_packs_nothing(

@@ -13,7 +13,8 @@ import pytest
 from mlflow import MlflowClient
 
 from lakehouse.ml_datasets import MANIFEST_FILE, Dataset, DatasetManifest
-from lakehouse.model_registry import Registration, champion, register, registered_name, tracking_uri, versions
+from lakehouse.model_promotion import registered_name
+from lakehouse.model_registry import Registration, champion, register, tracking_uri, versions
 from lakehouse.settings import Settings
 from ml.jobs import TrainingJob
 from ml.local_runner import TrainingOutcome, run_locally

@@ -11,6 +11,7 @@ import shutil
 from dataclasses import asdict
 from pathlib import Path
 
+import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -19,16 +20,19 @@ from deltalake import DeltaTable
 
 from lakehouse.ingest import IngestSummary, lake_layout
 from lakehouse.ml_datasets import MANIFEST_FILE, Dataset, DatasetManifest, eligible_households, extract_dataset
-from lakehouse.model_registry import register
+from lakehouse.model_registry import champion, register
 from lakehouse.model_scoring import NoChampionError, score_model
 from lakehouse.models import train_model
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, analyst_client
 from ml.jobs import TrainingJob
 from ml.local_runner import run_locally
+from orchestration.defs.models.assets import MODEL_ASSETS
 from tests.ml_channels import offer_channels
 
 pytestmark = pytest.mark.integration
+
+RECOMMENDER_ASSETS = {"recommend_dataset", "recommend", "household_recommendations"}
 
 
 @pytest.fixture(scope="module")
@@ -99,6 +103,25 @@ def test_every_eligible_household_gets_ten_recommendations_from_the_champion_in_
         "SELECT count(), uniqExact(household_id), min(model_version) FROM ml.household_recommendations"
     ).result_rows
     assert served == [(gold.num_rows, len(eligible), trained.registration.version.version)]
+
+
+def test_the_recommenders_assets_train_register_and_score_with_their_checks_in_dagster(settings: Settings) -> None:
+    assets = [asset for asset in MODEL_ASSETS if asset.key.path[-1] in RECOMMENDER_ASSETS]
+
+    result = dg.materialize(assets, resources={"settings": settings}, raise_on_error=False)
+
+    assert result.success, [event.message for event in result.all_events if event.is_failure]
+    [trained] = [m for m in result.asset_materializations_for_node("ml__recommend")]
+    version = trained.metadata["version"].value
+    current = champion(settings, "recommend")
+    assert current is not None
+    checks = {evaluation.check_name: evaluation for evaluation in result.get_asset_check_evaluations()}
+    assert checks["promoted_over_champion_and_baselines"].passed == (current.version == version)
+    assert checks["no_household_without_consent_or_erased"].passed
+    assert checks["every_eligible_household_scored"].passed
+    assert checks["every_eligible_household_scored"].metadata["eligible"].value == len(eligible_households(settings))
+    gold = _gold(settings, "household_recommendations")
+    assert set(gold["model_version"].to_pylist()) == {current.version}
 
 
 def test_every_targeted_pair_of_an_eligible_household_gets_a_propensity(

@@ -76,11 +76,24 @@ def test_silver_has_its_gx_suite_and_freshness_checks_and_marts_their_dbt_tests(
 
 
 def test_schedules_sensors_and_jobs_are_declared(definitions: dg.Definitions) -> None:
-    assert {schedule.name for schedule in definitions.schedules or []} == {"daily_lake_ingestion", "weekly_marts_build"}
+    assert {schedule.name for schedule in definitions.schedules or []} == {
+        "daily_lake_ingestion",
+        "weekly_marts_build",
+        "weekly_model_training",
+    }
     sensors = {sensor.name for sensor in definitions.sensors or []}
     assert {"new_landing_files", "audit_failed_runs", "audit_succeeded_runs"} <= sensors
     for job in ("platform", "lake_ingestion", "marts_build"):
         assert definitions.resolve_job_def(job).partitions_def == WEEK_PARTITIONS
+    models = definitions.resolve_job_def("model_training")
+    assert models.partitions_def is None
+    assert {key.path[-1] for key in models.asset_layer.executable_asset_keys} == {
+        "recommend_dataset", "recommend", "household_recommendations",
+        "offer_response_dataset", "offer_response", "offer_propensity",
+    }  # fmt: skip
+    assert not any(
+        key.path[0] == "ml" for key in definitions.resolve_job_def("platform").asset_layer.executable_asset_keys
+    )
 
 
 def test_importing_the_code_location_reads_no_settings_and_parses_nothing(tmp_path: Path) -> None:
