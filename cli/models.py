@@ -25,12 +25,15 @@ class ModelName(StrEnum):
         return next(model for model in MODELS if model == self.value)
 
 
+ModelsOption = Annotated[
+    list[ModelName] | None, typer.Option("--model", help="A model (repeat the option for more; default: both).")
+]
+
+
 @app.command()
 def train(
     context: typer.Context,
-    model: Annotated[
-        list[ModelName] | None, typer.Option("--model", help="A model to train (repeat for more; default: both).")
-    ] = None,
+    model: ModelsOption = None,
 ) -> None:
     """Cut each model's dataset from silver, train it, and register it: champion only if it beats the champion and
     its baselines on the test weeks."""
@@ -51,31 +54,9 @@ def train(
 
 
 @app.command()
-def score(
-    context: typer.Context,
-    model: Annotated[
-        list[ModelName] | None, typer.Option("--model", help="A model to score with (repeat for more; default: both).")
-    ] = None,
-) -> None:
-    """Score every household with consent with each model's champion, into the lake's gold zone and the warehouse."""
-    from lakehouse.model_scoring import score_model
-    from lakehouse.warehouse import ensure_warehouse
-
-    settings = settings_of(context)
-    ensure_warehouse(settings)
-    for name in model or list(ModelName):
-        scored = score_model(settings, name.model)
-        console.print(f"   {scored.rows:,} rows for {scored.households:,} households by version {scored.version}")
-        console.print(f"   lake: {scored.gold_uri}")
-        console.print(f"   warehouse: SELECT * FROM {scored.warehouse_table}")
-
-
-@app.command()
 def evaluate(
     context: typer.Context,
-    model: Annotated[
-        list[ModelName] | None, typer.Option("--model", help="A model to evaluate (repeat for more; default: both).")
-    ] = None,
+    model: ModelsOption = None,
 ) -> None:
     """Each model's champion (else its newest version) beside its baselines on the test weeks, and its picture."""
     from lakehouse.model_promotion import registered_name
@@ -97,6 +78,24 @@ def evaluate(
             console.print(f"   {line}")
         folder = settings.data_dir / "ml" / "reports" / registered_name(name.model) / f"v{chosen.version}"
         console.print(f"   picture: {draw_report(name.model, metrics, folder)}")
+
+
+@app.command()
+def score(
+    context: typer.Context,
+    model: ModelsOption = None,
+) -> None:
+    """Score every household with consent with each model's champion, into the lake's gold zone and the warehouse."""
+    from lakehouse.model_scoring import score_model
+    from lakehouse.warehouse import ensure_warehouse
+
+    settings = settings_of(context)
+    ensure_warehouse(settings)
+    for name in model or list(ModelName):
+        scored = score_model(settings, name.model)
+        console.print(f"   {scored.rows:,} rows for {scored.households:,} households by version {scored.version}")
+        console.print(f"   lake: {scored.gold_uri}")
+        console.print(f"   warehouse: SELECT * FROM {scored.warehouse_table}")
 
 
 @app.command("list")
