@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
 import tarfile
@@ -45,6 +46,10 @@ from ml.training.script_mode import METRICS_FILE
 from ml.training_code import code_digest
 
 logger = logging.getLogger(__name__)
+logging.getLogger("mlflow").setLevel(logging.WARNING)
+"""MLflow prints its store's schema migrations at INFO through a handler of its own; its warnings still show."""
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+"""A bar per downloaded file would break the command line's stage lines; the stage says what is being fetched."""
 
 CHAMPION = "champion"
 VERDICT_TAG = "verdict"
@@ -172,7 +177,7 @@ def register(settings: Settings, model: Model, dataset: Dataset, outcome: Traini
     )
     if verdict.promoted:
         client.set_registered_model_alias(registered_name(model), CHAMPION, created.version)
-    logger.info(
+    logger.debug(
         "%s version %s %s: %s",
         registered_name(model),
         created.version,

@@ -122,5 +122,5 @@ def score_model(settings: Settings, model: Model) -> Scored:
         gold_uri = _to_gold(settings, table, rows)
         _to_warehouse(settings, table, rows)
         report.notes.append(f"{households} households; {gold_uri}; warehouse {table.warehouse_name}")
-    logger.info("%s scored by version %d: %d rows", table.name, current.version, rows.num_rows)
+    logger.debug("%s scored by version %d: %d rows", table.name, current.version, rows.num_rows)
     return Scored(model, current.version, rows.num_rows, households, gold_uri, table.warehouse_name, scored_at)
