@@ -9,6 +9,7 @@ import typer
 
 from cli.console import console
 from cli.context import settings_of
+from lakehouse.settings import Settings
 from ml.jobs import MODELS, Model
 
 app = typer.Typer(no_args_is_help=True, help=__doc__)
@@ -36,11 +37,14 @@ def train(
     model: ModelsOption = None,
 ) -> None:
     """Cut each model's dataset from silver, train it, and register it: champion only if it beats the champion and
-    its baselines on the test weeks."""
+    its baselines on the test weeks. With ML_BACKEND=sagemaker, upload the channels and launch on SageMaker."""
     from lakehouse.model_promotion import registered_name
     from lakehouse.models import train_model
 
     settings = settings_of(context)
+    if settings.ml_backend == "sagemaker":
+        _launch_on_sagemaker(settings, model or list(ModelName))
+        return
     for name in model or list(ModelName):
         trained = train_model(settings, name.model)
         for line in _metric_lines(name, trained.outcome.metrics):
@@ -117,6 +121,18 @@ def list_versions(context: typer.Context) -> None:
                 f"dataset {version.dataset_version} {version.primary:.4f}  {version.verdict}"
             )
     console.print(f"registry: {tracking_uri(settings)}")
+
+
+def _launch_on_sagemaker(settings: Settings, models: list[ModelName]) -> None:
+    from lakehouse.models import launch_training, sagemaker_target
+
+    target = sagemaker_target(settings)
+    for name in models:
+        _, launched = launch_training(settings, name.model)
+        console.print(f"   SageMaker training job {launched.name}: {launched.arn}")
+        console.print(
+            f"   model.tar.gz and output.tar.gz (metrics.json) under {target.output_path}{launched.name}/output/"
+        )
 
 
 def _metric_lines(model: str, metrics: dict[str, Any]) -> list[str]:

@@ -111,6 +111,15 @@ class Settings(BaseSettings):
     )
 
     ml_backend: Literal["local", "sagemaker"] = Field(default="local", validation_alias=_env("ML_BACKEND"))
+    sagemaker_role_arn: str = Field(default="", description="The IAM role SageMaker training jobs run as.")
+    sagemaker_image_uri: str = Field(
+        default="", description="The training image: Python 3 with ml/'s requirements (implicit, lightgbm, sklearn)."
+    )
+    sagemaker_instance_type: str = "ml.m5.xlarge"
+    ml_s3_uri: str = Field(
+        default="",
+        description="s3://bucket/prefix: datasets are uploaded under datasets/, SageMaker writes jobs under jobs/.",
+    )
     mlflow_tracking_uri: str = Field(
         default="",
         validation_alias=_env("MLFLOW_TRACKING_URI"),

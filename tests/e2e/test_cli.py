@@ -182,7 +182,7 @@ def _first_household(data_dir: Path) -> int:
     return int(first.split(",")[header.split(",").index('"household_id"')])
 
 
-def test_models_train_on_the_sagemaker_backend_is_refused_in_one_line_before_any_dataset_is_cut(
+def test_models_train_on_sagemaker_without_its_settings_is_refused_in_one_line_before_any_dataset_is_cut(
     tmp_path: Path,
 ) -> None:
     environment = {**os.environ, "LAKEHOUSE_DATA_DIR": str(tmp_path), "ML_BACKEND": "sagemaker"}
@@ -191,7 +191,10 @@ def test_models_train_on_the_sagemaker_backend_is_refused_in_one_line_before_any
     )
 
     assert result.returncode == 1, result.stdout + result.stderr
-    assert "ML_BACKEND=sagemaker: `lakehouse models train` runs the local runner only so far" in result.stdout
+    assert (
+        "error ML_BACKEND=sagemaker needs LAKEHOUSE_SAGEMAKER_ROLE_ARN, LAKEHOUSE_SAGEMAKER_IMAGE_URI, "
+        "LAKEHOUSE_ML_S3_URI; nothing was launched"
+    ) in result.stdout
     assert "Traceback" not in result.stdout + result.stderr
     assert not (tmp_path / "ml").exists()
 

@@ -22,7 +22,10 @@ from botocore.stub import ANY, Stubber
 from sagemaker.core.utils.utils import SageMakerClient
 
 import ml.training
+from lakehouse.ingest import IngestSummary
 from lakehouse.minio_server import MinioServer
+from lakehouse.ml_datasets import extract_dataset
+from lakehouse.models import BackendNotReadyError, launch_training, sagemaker_target
 from lakehouse.settings import Settings
 from ml.jobs import TrainingJob
 from ml.local_runner import run_locally
@@ -250,3 +253,55 @@ def test_the_request_describes_the_job_the_local_runner_runs_and_both_give_the_s
 
     assert twin.metrics["test"] == original.metrics["test"]
     assert twin.metrics["chosen"] == original.metrics["chosen"]
+
+
+def test_models_train_on_the_sagemaker_backend_uploads_the_dataset_and_sends_this_request(
+    aws: boto3.Session,
+    loopback_only: list[str],
+    local_settings: Settings,
+    s3_settings: Settings,
+    ingested_local: IngestSummary,
+    tmp_path: Path,
+) -> None:
+    settings = local_settings.model_copy(
+        update={
+            "data_dir": tmp_path,
+            "s3_endpoint": s3_settings.s3_endpoint,
+            "s3_access_key": s3_settings.s3_access_key,
+            "s3_secret_key": s3_settings.s3_secret_key,
+            "ml_backend": "sagemaker",
+            "sagemaker_role_arn": ROLE,
+            "sagemaker_image_uri": IMAGE,
+            "ml_s3_uri": f"s3://{BUCKET}/ml",
+        }
+    )
+    dataset = extract_dataset(settings, "recommend")
+    prefix = f"s3://{BUCKET}/ml/datasets/recommend/{dataset.manifest.version}"
+    expected: dict[str, Any] = copy.deepcopy(EXPECTED_REQUEST)
+    expected["HyperParameters"] = {}
+    expected["InputDataConfig"][:3] = [_channel(name, f"{prefix}/{name}/") for name in sorted(CHANNELS)]
+    expected["StoppingCondition"] = {"MaxRuntimeInSeconds": 3600}
+    control_plane = ControlPlane(aws)
+    control_plane.expect_a_training_job(expected)
+
+    _, launched = launch_training(settings, "recommend", aws)
+
+    for stub in control_plane.stubs.values():
+        stub.assert_no_pending_responses()
+    assert launched.name.startswith(f"recommend-{dataset.manifest.version}-")
+    assert not loopback_only, loopback_only
+    s3 = aws.client("s3")
+    for channel, folder in dataset.channels.items():
+        uploaded = _objects(s3, f"ml/datasets/recommend/{dataset.manifest.version}/{channel}/")
+        assert uploaded == {path.name: path.read_bytes() for path in folder.glob("*.parquet")}, channel
+
+
+def test_the_sagemaker_backend_without_a_role_is_refused_naming_the_settings(local_settings: Settings) -> None:
+    settings = local_settings.model_copy(update={"ml_backend": "sagemaker", "sagemaker_image_uri": IMAGE})
+
+    with pytest.raises(BackendNotReadyError) as refused:
+        sagemaker_target(settings)
+
+    assert str(refused.value) == (
+        "ML_BACKEND=sagemaker needs LAKEHOUSE_SAGEMAKER_ROLE_ARN, LAKEHOUSE_ML_S3_URI; nothing was launched"
+    )
