@@ -5,7 +5,8 @@ A dataset is a folder per channel of Parquet under
 rows and weeks of each channel, the Delta version of every silver table read,
 the PII policy's version and the households left out. Only households that
 gave marketing consent and are not in the erasure register are in any channel.
-The version is a digest of those inputs, so cutting again from an unchanged
+The version is a digest of those inputs (each table's Delta id and version, so
+the same versions of another lake differ), so cutting again from an unchanged
 lake finds the dataset already there instead of writing a copy.
 
 The columns are the entry points' channel contracts (``ml.training``); the
@@ -89,16 +90,23 @@ def datasets_dir(settings: Settings) -> Path:
     return settings.data_dir / "ml" / "datasets"
 
 
-def _silver(settings: Settings, names: tuple[str, ...]) -> dict[str, tuple[int, Reader]]:
-    """Each table's current version and a reader of its columns at that version."""
+@dataclass(frozen=True)
+class SilverTable:
+    version: int
+    table_id: str
+    """Delta's id of the table, new each time a table is created: the same version of another lake differs."""
+    read: Reader
+
+
+def _silver(settings: Settings, names: tuple[str, ...]) -> dict[str, SilverTable]:
+    """Each table's current version, its Delta id, and a reader of its columns at that version."""
     layout = lake_layout(settings)
-    opened: dict[str, tuple[int, Reader]] = {}
+    opened: dict[str, SilverTable] = {}
     for name in names:
         table = layout.open_table(layout.silver(name))
         if table is None:
             raise DatasetInputError(f"silver table {name} does not exist under {layout.root}: run `lakehouse ingest`")
-        reader: Reader = partial(read_delta, table)
-        opened[name] = (table.version(), reader)
+        opened[name] = SilverTable(table.version(), str(table.metadata().id), partial(read_delta, table))
     return opened
 
 
@@ -124,9 +132,9 @@ def _eligible(customers: pa.Table, erased: set[int]) -> tuple[pa.Array, dict[str
 
 def eligible_households(settings: Settings) -> pa.Array:
     """The households a model may learn from or score now: marketing consent in silver, and not erased."""
-    [(_, read_customers)] = _silver(settings, ("customers",)).values()
+    [customers] = _silver(settings, ("customers",)).values()
     erased = erased_households(settings.erasure_receipts_dir)
-    return _eligible(read_customers(["household_id", "marketing_consent"]), erased)[0]
+    return _eligible(customers.read(["household_id", "marketing_consent"]), erased)[0]
 
 
 def _of(households: pa.Array, table: pa.Table) -> pa.Table:
@@ -170,8 +178,9 @@ CHANNELS_OF: Mapping[Model, Callable[[Mapping[str, Reader], pa.Array], dict[str,
 }
 
 
-def _version(model: Model, delta_versions: Mapping[str, int], policy_version: int, erased: set[int]) -> str:
-    inputs = {"model": model, "delta": dict(delta_versions), "policy": policy_version, "erased": sorted(erased)}
+def _version(model: Model, silver: Mapping[str, SilverTable], policy_version: int, erased: set[int]) -> str:
+    tables = {name: [table.table_id, table.version] for name, table in silver.items()}
+    inputs = {"model": model, "delta": tables, "policy": policy_version, "erased": sorted(erased)}
     return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -189,16 +198,16 @@ def _described(table: pa.Table) -> dict[str, Any]:
 def extract_dataset(settings: Settings, model: Model) -> Dataset:
     """Cut ``model``'s channels from silver (or find them cut already from the same inputs)."""
     silver = _silver(settings, SILVER_TABLES[model])
-    delta_versions = {name: version for name, (version, _) in silver.items()}
+    delta_versions = {name: table.version for name, table in silver.items()}
     policy_version = default_policy().version
     erased = erased_households(settings.erasure_receipts_dir)
-    version = _version(model, delta_versions, policy_version, erased)
+    version = _version(model, silver, policy_version, erased)
     folder = datasets_dir(settings) / model / version
     if (folder / MANIFEST_FILE).is_file():
         manifest = DatasetManifest(**json.loads((folder / MANIFEST_FILE).read_text()))
         return Dataset(folder, manifest, reused=True)
 
-    read = {name: reader for name, (_, reader) in silver.items()}
+    read = {name: table.read for name, table in silver.items()}
     households, counted = _eligible(read["customers"](["household_id", "marketing_consent"]), erased)
     channels = CHANNELS_OF[model](read, households)
     if empty := [name for name, table in channels.items() if table.num_rows == 0]:

@@ -1,5 +1,5 @@
 """Right to erasure on the local lake: gone from landing, bronze, silver, quarantine, Delta history, training
-datasets and marts."""
+datasets, model scores and marts."""
 
 from __future__ import annotations
 
@@ -19,6 +19,8 @@ from lakehouse.landing.erase import household_feeds, landing_files_holding
 from lakehouse.landing.land import land_sources
 from lakehouse.landing.storage import landing_store
 from lakehouse.ml_datasets import extract_dataset
+from lakehouse.model_scoring import score_model
+from lakehouse.models import train_model
 from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import household_condition, versions_holding
 from tests.integration.governance.conftest import (
@@ -45,8 +47,13 @@ def test_an_erased_household_is_gone_from_every_layer_and_every_readable_version
 ) -> None:
     settings = compliance_platform.settings
     household = compliance_platform.households[0]
+    trained = train_model(settings, "recommend")
+    assert trained.registration.verdict.promoted, trained.registration.verdict.reasons
+    score_model(settings, "recommend")
     lake_before = lake_rows_by_household(spark, settings)
     marts_before = warehouse_rows_by_household(settings)
+    assert household in lake_before["gold/household_recommendations"]
+    assert household in marts_before["ml.household_recommendations"]
     assert any(household in counts for counts in lake_before.values())
     assert any(household in counts for counts in marts_before.values())
     dataset = extract_dataset(settings, "recommend")
@@ -56,7 +63,7 @@ def test_an_erased_household_is_gone_from_every_layer_and_every_readable_version
 
     assert outcome.status == "erased"
     assert outcome.receipt is not None
-    assert set(outcome.receipt.rows_by_zone()) >= {"landing", "bronze", "silver", "ml_datasets", "warehouse"}
+    assert set(outcome.receipt.rows_by_zone()) >= {"landing", "bronze", "silver", "gold", "ml_datasets", "warehouse"}
     assert household not in _dataset_households(dataset.channels.values())
     assert dataset.folder.is_dir() and _dataset_households(dataset.channels.values()), "the other households stay"
     condition = household_condition([household])
