@@ -202,8 +202,10 @@ def champion(settings: Settings, model: Model) -> RegisteredVersion | None:
 
 
 def unpacked_model(settings: Settings, version: RegisteredVersion) -> Path:
-    """The version's ``model.tar.gz`` fetched from its run's artifacts and unpacked, once, under ``data/ml/models``."""
-    folder = settings.data_dir / "ml" / "models" / registered_name(version.model) / f"v{version.version}"
+    """The version's ``model.tar.gz`` fetched from its run's artifacts and unpacked, once, under ``data/ml/models``.
+
+    The folder is named by the run, not the version number: a registry started afresh numbers from 1 again."""
+    folder = settings.data_dir / "ml" / "models" / registered_name(version.model) / version.run_id
     if folder.is_dir():
         return folder
     staging = folder.with_name(f".{folder.name}.partial")
