@@ -66,9 +66,12 @@ def _operations(freshness_checks: list[dg.AssetChecksDefinition]) -> dg.Definiti
     )
 
 
+PLATFORM_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.groups(MODELS_GROUP)
+"""Landing to marts; the models are left to their own job."""
+
 PLATFORM = dg.define_asset_job(
     "platform",
-    selection=dg.AssetSelection.all() - dg.AssetSelection.groups(MODELS_GROUP),
+    selection=PLATFORM_ASSETS,
     partitions_def=WEEK_PARTITIONS,
     description="Every asset and check, landing to marts: `lakehouse run` runs it once over every week. "
     "From the UI, pick a week (one partition) or a range of weeks (one run). The models train in their own "

@@ -11,10 +11,17 @@ from lakehouse.landing.land import week_of_path
 from lakehouse.landing.storage import landing_store
 from lakehouse.settings import Settings
 from orchestration.defs.lake.assets import bronze_key, silver_key
+from orchestration.defs.models.assets import MODELS_GROUP
 from orchestration.partitions import partition_of_week
 from spark_jobs.tables import FIRST_WEEK, LAST_WEEK, TABLES
 
 WEEKLY_TABLES = tuple(name for name, spec in TABLES.items() if spec.weekly)
+
+
+def week_selection(feed: str) -> dg.AssetSelection:
+    """A feed's bronze and silver and every week's asset downstream; the models train weekly in their own job."""
+    downstream = dg.AssetSelection.assets(bronze_key(feed), silver_key(feed)).downstream()
+    return downstream - dg.AssetSelection.groups(MODELS_GROUP)
 
 
 def _s3_signatures(settings: Settings) -> dict[str, str]:
@@ -87,8 +94,8 @@ def runs_for_new_landing_files(context: dg.SensorEvaluationContext) -> dg.Sensor
     asset_graph = context.repository_def.asset_graph if context.repository_def else None
     requests = []
     for (feed, week), files in sorted(changed.items()):
-        selection = dg.AssetSelection.assets(bronze_key(feed), silver_key(feed)).downstream()
-        keys = sorted(selection.resolve(asset_graph)) if asset_graph else [bronze_key(feed), silver_key(feed)]
+        selected = week_selection(feed)
+        keys = sorted(selected.resolve(asset_graph)) if asset_graph else [bronze_key(feed), silver_key(feed)]
         requests.append(
             dg.RunRequest(
                 run_key=f"{feed}:{week}:{hashlib.sha256(' '.join(files).encode()).hexdigest()[:16]}",

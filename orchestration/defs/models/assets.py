@@ -175,9 +175,12 @@ def _scores_asset(model: Model) -> dg.AssetsDefinition:
         "version and when.",
     )
     def scores(settings: dg.ResourceParam[Settings]) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from lakehouse.model_scoring import score_model
+        from lakehouse.model_scoring import NoChampionError, score_model
 
-        scored = score_model(settings, model)
+        try:
+            scored = score_model(settings, model)
+        except NoChampionError as error:
+            raise dg.Failure(description=str(error), allow_retries=False) from error
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": scored.rows,

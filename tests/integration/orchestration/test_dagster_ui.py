@@ -24,8 +24,9 @@ import pytest
 from lakehouse.audit_trail import audit_records
 from lakehouse.processes import answers, free_port
 from lakehouse.settings import Settings
-from orchestration.definitions import PLATFORM, build_definitions
+from orchestration.definitions import PLATFORM, PLATFORM_ASSETS, build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
+from orchestration.defs.landing.sensors import week_selection
 from orchestration.materialise import PlatformRun
 from orchestration.partitions import all_weeks_tags, partition_of_week
 from tests.browser import chromium, show_metadata_plots_by_event
@@ -91,11 +92,9 @@ def lakehouse_up(
     stop_process_tree(process)
 
 
-def _downstream_of_silver(settings: Settings, table: str) -> list[dg.AssetKey]:
-    """What the UI selects for "materialise silver/<table> and everything downstream"."""
-    graph = build_definitions(settings).resolve_asset_graph()
-    selection = dg.AssetSelection.assets(bronze_key(table), silver_key(table)).downstream()
-    return sorted(selection.resolve(graph))
+def _week_of(settings: Settings, table: str) -> list[dg.AssetKey]:
+    """What the operator selects to redo a table's week: its bronze and silver and the week's assets downstream."""
+    return sorted(week_selection(table).resolve(build_definitions(settings).resolve_asset_graph()))
 
 
 def _assert_succeeded_whole(webserver: DagsterWebserver, run_id: str, expected: set[dg.AssetKey]) -> None:
@@ -110,14 +109,14 @@ def test_runs_launched_from_the_ui_queue_one_at_a_time_and_succeed(
     lakehouse_up: Up, platform_settings: Settings
 ) -> None:
     webserver = lakehouse_up.webserver
-    week_assets = _downstream_of_silver(platform_settings, "transactions")
+    week_assets = _week_of(platform_settings, "transactions")
     households = {"ops": {"landing_feeds": {"config": {"households": SAMPLE_HOUSEHOLDS}}}}
 
     one_week = webserver.launch(ASSET_JOB, week_assets, tags={"dagster/partition": partition_of_week(UI_WEEK)})
     everything = webserver.launch(PLATFORM.name, tags=all_weeks_tags(), run_config=households)
 
     _assert_succeeded_whole(webserver, one_week, set(week_assets))
-    everything_assets = build_definitions(platform_settings).resolve_asset_graph().get_all_asset_keys()
+    everything_assets = PLATFORM_ASSETS.resolve(build_definitions(platform_settings).resolve_asset_graph())
     _assert_succeeded_whole(webserver, everything, set(everything_assets))
     first, second = webserver.run_window(one_week), webserver.run_window(everything)
     assert second[0] >= first[1], "the second run started before the first had finished"
@@ -142,7 +141,7 @@ def test_a_new_landing_file_makes_the_daemons_sensor_start_a_run_that_succeeds(
     [run] = runs
     assert run.tags["dagster/partition"] == partition_of_week(SENSOR_WEEK)
     try:
-        _assert_succeeded_whole(webserver, run.run_id, set(_downstream_of_silver(platform_settings, "transactions")))
+        _assert_succeeded_whole(webserver, run.run_id, set(_week_of(platform_settings, "transactions")))
     finally:
         late.unlink()
 

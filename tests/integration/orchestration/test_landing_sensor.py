@@ -10,6 +10,7 @@ from lakehouse.settings import Settings
 from orchestration.definitions import build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.defs.landing.sensors import new_landing_files
+from orchestration.defs.models.assets import dataset_key
 from orchestration.materialise import PlatformRun
 from tests.conftest import LAKE_BUCKET
 from tests.lake import late_transactions_file
@@ -35,6 +36,7 @@ def _assert_one_run_for_the_late_week(result: SensorExecutionData) -> None:
     assert {bronze_key("transactions"), silver_key("transactions")} <= set(request.asset_selection)
     assert dg.AssetKey(["category", "fct_sales_lines"]) in request.asset_selection
     assert silver_key("promotions") not in request.asset_selection
+    assert dataset_key("recommend") not in request.asset_selection, "the models train in their own weekly job"
     assert request.tags["landing/feed"] == "transactions"
 
 
