@@ -15,6 +15,10 @@ from typing import Any
 from ml.jobs import Model
 
 
+class NoChampionError(RuntimeError):
+    """No version of the model has been promoted, so nothing may score."""
+
+
 def registered_name(model: Model) -> str:
     """The model's name in the registry."""
     return f"retail-{model.replace('_', '-')}"

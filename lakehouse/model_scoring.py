@@ -26,7 +26,7 @@ from deltalake import write_deltalake
 from governance.delta_read import delta_rs_uri
 from lakehouse.ingest import lake_layout
 from lakehouse.ml_datasets import eligible_households, extract_dataset
-from lakehouse.model_promotion import registered_name
+from lakehouse.model_promotion import NoChampionError, registered_name
 from lakehouse.model_registry import champion, unpacked_model
 from lakehouse.progress import stage
 from lakehouse.score_tables import SCORE_TABLES, WAREHOUSE_DATABASE, ScoreTable
@@ -40,10 +40,6 @@ from ml.training.offer_features import OfferTables
 logger = logging.getLogger(__name__)
 
 RECOMMENDATIONS = 10
-
-
-class NoChampionError(RuntimeError):
-    """No version of the model has been promoted, so nothing may score."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from orchestration.defs.landing.sensors import new_landing_files
 from orchestration.defs.marts.assets import marts_assets
 from orchestration.defs.marts.checks import marts_freshness
 from orchestration.defs.marts.schedules import marts_build, weekly_marts_build
-from orchestration.defs.models.assets import MODEL_ASSETS, MODELS_GROUP
+from orchestration.defs.models.assets import MODEL_ASSETS, PLATFORM_ASSETS
 from orchestration.defs.models.schedules import model_training, weekly_model_training
 from orchestration.defs.operations.sensors import audit_failed_runs, audit_succeeded_runs
 from orchestration.defs.warehouse.assets import silver_tables
@@ -65,9 +65,6 @@ def _operations(freshness_checks: list[dg.AssetChecksDefinition]) -> dg.Definiti
         ]
     )
 
-
-PLATFORM_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.groups(MODELS_GROUP)
-"""Landing to marts; the models are left to their own job."""
 
 PLATFORM = dg.define_asset_job(
     "platform",

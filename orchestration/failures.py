@@ -9,6 +9,7 @@ import dagster as dg
 
 from lakehouse.dbt import DbtBuildError
 from lakehouse.ingest import MissingLandingFileError
+from lakehouse.model_promotion import NoChampionError
 from lakehouse.settings import Settings
 from lakehouse.warehouse import is_serving
 from spark_jobs.quality import TableRuleError
@@ -22,8 +23,8 @@ TRANSIENT_RETRY = dg.RetryPolicy(max_retries=3, delay=2, backoff=dg.Backoff.EXPO
 def data_errors_are_final(warehouse_url: str | None = None, spark_of: Settings | None = None) -> Iterator[None]:
     """Turn a data error into a failure the retry policy leaves alone, keeping its one-line reason.
 
-    A table rule or GX suite that breaks, or a week's landing file that is
-    missing, is a data error. So is a dbt failure, unless the warehouse at
+    A table rule or GX suite that breaks, a week's landing file that is
+    missing, or a model with no champion to score, is a data error. So is a dbt failure, unless the warehouse at
     ``warehouse_url`` stopped answering meanwhile: then the failure may pass
     and the step is retried. Any failure after the Spark JVM of a step using
     Spark (``spark_of`` its settings) died, out of heap say, is final too, and
@@ -31,7 +32,7 @@ def data_errors_are_final(warehouse_url: str | None = None, spark_of: Settings |
     """
     try:
         yield
-    except (TableRuleError, MissingLandingFileError) as error:
+    except (TableRuleError, MissingLandingFileError, NoChampionError) as error:
         raise dg.Failure(description=str(error).strip().splitlines()[0], allow_retries=False) from error
     except DbtBuildError as error:
         if warehouse_url is not None and not is_serving(warehouse_url):

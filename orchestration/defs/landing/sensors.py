@@ -11,7 +11,7 @@ from lakehouse.landing.land import week_of_path
 from lakehouse.landing.storage import landing_store
 from lakehouse.settings import Settings
 from orchestration.defs.lake.assets import bronze_key, silver_key
-from orchestration.defs.models.assets import MODELS_GROUP
+from orchestration.defs.models.assets import PLATFORM_ASSETS
 from orchestration.partitions import partition_of_week
 from spark_jobs.tables import FIRST_WEEK, LAST_WEEK, TABLES
 
@@ -21,7 +21,7 @@ WEEKLY_TABLES = tuple(name for name, spec in TABLES.items() if spec.weekly)
 def week_selection(feed: str) -> dg.AssetSelection:
     """A feed's bronze and silver and every week's asset downstream; the models train weekly in their own job."""
     downstream = dg.AssetSelection.assets(bronze_key(feed), silver_key(feed)).downstream()
-    return downstream - dg.AssetSelection.groups(MODELS_GROUP)
+    return downstream & PLATFORM_ASSETS
 
 
 def _s3_signatures(settings: Settings) -> dict[str, str]:

@@ -25,10 +25,12 @@ from lakehouse.score_tables import SCORE_TABLES
 from lakehouse.settings import Settings
 from ml.jobs import MODELS, Model
 from orchestration.defs.lake.assets import silver_key
-from orchestration.failures import TRANSIENT_RETRY
+from orchestration.failures import TRANSIENT_RETRY, data_errors_are_final
 from orchestration.owners import PLATFORM_OWNER
 
 MODELS_GROUP = "models"
+PLATFORM_ASSETS = dg.AssetSelection.all() - dg.AssetSelection.groups(MODELS_GROUP)
+"""Landing to marts; the models are left to their own job, model_training."""
 PROMOTION_CHECK = "promoted_over_champion_and_baselines"
 EVERY_HOUSEHOLD_CHECK = "every_eligible_household_scored"
 ONLY_ELIGIBLE_CHECK = "no_household_without_consent_or_erased"
@@ -175,12 +177,10 @@ def _scores_asset(model: Model) -> dg.AssetsDefinition:
         "version and when.",
     )
     def scores(settings: dg.ResourceParam[Settings]) -> Iterator[dg.MaterializeResult | dg.AssetCheckResult]:
-        from lakehouse.model_scoring import NoChampionError, score_model
+        from lakehouse.model_scoring import score_model
 
-        try:
+        with data_errors_are_final():
             scored = score_model(settings, model)
-        except NoChampionError as error:
-            raise dg.Failure(description=str(error), allow_retries=False) from error
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": scored.rows,

@@ -20,8 +20,9 @@ from deltalake import DeltaTable
 
 from lakehouse.ingest import IngestSummary, lake_layout
 from lakehouse.ml_datasets import MANIFEST_FILE, Dataset, DatasetManifest, eligible_households, extract_dataset
+from lakehouse.model_promotion import NoChampionError
 from lakehouse.model_registry import champion, register
-from lakehouse.model_scoring import NoChampionError, score_model
+from lakehouse.model_scoring import score_model
 from lakehouse.models import train_model
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, analyst_client

@@ -24,9 +24,10 @@ import pytest
 from lakehouse.audit_trail import audit_records
 from lakehouse.processes import answers, free_port
 from lakehouse.settings import Settings
-from orchestration.definitions import PLATFORM, PLATFORM_ASSETS, build_definitions
+from orchestration.definitions import PLATFORM, build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
 from orchestration.defs.landing.sensors import week_selection
+from orchestration.defs.models.assets import PLATFORM_ASSETS
 from orchestration.materialise import PlatformRun
 from orchestration.partitions import all_weeks_tags, partition_of_week
 from tests.browser import chromium, show_metadata_plots_by_event

@@ -11,8 +11,9 @@ from lakehouse.audit_trail import audit_records
 from lakehouse.dbt import dbt_vars
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client
-from orchestration.definitions import PLATFORM_ASSETS, build_definitions
+from orchestration.definitions import build_definitions
 from orchestration.defs.lake.assets import bronze_key, silver_key
+from orchestration.defs.models.assets import PLATFORM_ASSETS
 from orchestration.materialise import PlatformRun
 from orchestration.partitions import partition_of_week
 from spark_jobs.tables import TABLES
