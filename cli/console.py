@@ -20,7 +20,7 @@ from lakehouse.progress import PROGRESS_TICKS
 
 console = Console(highlight=False, soft_wrap=True)
 
-PLATFORM_LOGGERS = ("lakehouse", "orchestration", "spark_jobs", "governance", "warehouse", "cli")
+PLATFORM_LOGGERS = ("lakehouse", "orchestration", "spark_jobs", "governance", "warehouse", "serving", "cli")
 
 
 class ConsoleHandler(logging.Handler):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from cli import compliance, docs, models, pipeline, quality, warehouse_server
+from cli import api, compliance, docs, models, pipeline, quality, warehouse_server
 from cli.console import configure_logging, console, use_console_fd
 from cli.context import settings_of
 from cli.failure import failure_mode, report_failure
@@ -21,6 +21,7 @@ for group in (pipeline, compliance, quality, docs):
     app.add_typer(group.app)
 app.add_typer(warehouse_server.app, name="warehouse")
 app.add_typer(models.app, name="models")
+app.add_typer(api.app, name="api")
 
 
 @app.callback()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 MIN_KEY_LENGTH = 32
@@ -19,8 +20,13 @@ class TokenisationKeyError(RuntimeError):
     """No usable key: says where one was looked for and how to provide it."""
 
 
-def read_or_generate_secret(secret_file: Path) -> str:
-    """The secret in ``secret_file``; a new random one, written there readable by its owner only, if it is missing.
+def random_hex_secret() -> str:
+    return secrets.token_hex(32)
+
+
+def read_or_generate_secret(secret_file: Path, generate: Callable[[], str] = random_hex_secret) -> str:
+    """The secret in ``secret_file``; a new one from ``generate``, written there readable by its owner only, if it
+    is missing.
 
     The file appears whole or not at all (written aside, then linked into place), so a process starting at the
     same moment never reads it half written; when two generate at once, the first link wins and both use it.
@@ -28,7 +34,7 @@ def read_or_generate_secret(secret_file: Path) -> str:
     if secret_file.exists():
         return secret_file.read_text().strip()
     secret_file.parent.mkdir(parents=True, exist_ok=True)
-    value = secrets.token_hex(32)
+    value = generate()
     descriptor, aside = tempfile.mkstemp(dir=secret_file.parent, prefix=f".{secret_file.name}.")
     try:
         with os.fdopen(descriptor, "w") as handle:

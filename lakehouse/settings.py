@@ -161,6 +161,26 @@ class Settings(BaseSettings):
         default=60, ge=5, description="How often the new_landing_files sensor looks for new weekly landing files."
     )
 
+    api_host: str = "127.0.0.1"
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_audience: str = Field(default="retail-insights-api", description="The `aud` every API token must carry.")
+    api_jwks_url: str = Field(
+        default="",
+        description="An identity provider's JWKS; when set, the API trusts its tokens (and api_issuer's) instead of "
+        "the local issuer's, and `lakehouse api token` refuses to mint.",
+    )
+    api_issuer: str = Field(default="", description="The `iss` of the identity provider at api_jwks_url.")
+    api_signing_key_file: Path | None = Field(
+        default=None,
+        description="The local issuer's RSA key (PEM), generated on first use, mode 0600; defaults to "
+        "<data_dir>/secrets/api-signing-key.pem.",
+    )
+    api_token_ttl_s: int = Field(default=3600, ge=60, le=86_400, description="How long a local token lasts.")
+    api_reload_interval_s: float = Field(default=30, gt=0, description="How often the API looks for new scores.")
+    api_rate_per_s: float = Field(default=200, gt=0, description="Requests a second each retailer may make.")
+    api_rate_burst: int = Field(default=400, ge=1, description="Requests a retailer may make at once.")
+    api_cors_origins: list[str] = Field(default=[], description="Web origins allowed to call the API; none: CORS off.")
+
     @model_validator(mode="after")
     def _fill_derived_paths(self) -> Settings:
         if not self.landing_uri:
@@ -171,6 +191,14 @@ class Settings(BaseSettings):
             self.warehouse_data_path = self.data_dir / "warehouse"
         if self.clickhouse_password_file is None:
             self.clickhouse_password_file = self.data_dir / "secrets" / "warehouse-admin.password"
+        if self.api_signing_key_file is None:
+            self.api_signing_key_file = self.data_dir / "secrets" / "api-signing-key.pem"
+        return self
+
+    @model_validator(mode="after")
+    def _identity_provider_named_whole(self) -> Settings:
+        if self.api_jwks_url and not self.api_issuer:
+            raise ValueError("LAKEHOUSE_API_JWKS_URL needs LAKEHOUSE_API_ISSUER: the `iss` its tokens carry")
         return self
 
     @model_validator(mode="after")

@@ -1,0 +1,45 @@
+"""``lakehouse api`` as a child process, beside the Dagster UI under ``lakehouse up``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lakehouse.child_server import start_child, stop_child
+from lakehouse.processes import answers
+from lakehouse.settings import PROJECT_ROOT, Settings
+
+
+@dataclass
+class ApiProcess:
+    settings: Settings
+    port: int
+    process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.settings.api_host}:{self.port}"
+
+    @property
+    def log_path(self) -> Path:
+        return self.settings.data_dir / "logs" / "api.log"
+
+    def start(self, timeout_s: float = 60.0) -> ApiProcess:
+        """Start the API and wait until it answers ``/healthz``; the scores may still be loading (see ``/readyz``)."""
+        self.process = start_child(
+            f"the API at {self.url}",
+            [str(Path(sys.executable).with_name("lakehouse")), "api", "--port", str(self.port)],
+            ready=lambda: answers(f"{self.url}/healthz", timeout_s=1.0),
+            log_path=self.log_path,
+            timeout_s=timeout_s,
+            environment={**os.environ, **self.settings.as_environment()},
+            cwd=PROJECT_ROOT,
+        )
+        return self
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        stop_child(process, grace_s=15.0)

@@ -1,0 +1,83 @@
+"""A retailer's category performance and promotion effectiveness, read from the marts."""
+
+from collections.abc import Awaitable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+
+from serving.api.deps import AppServices, page_of, tenant_retailer, week_range
+from serving.breaker import CircuitOpenError
+from serving.insights import Page, PagedRows, WeekRange
+from serving.limits import retry_after
+from serving.schemas import CategoryPerformance, CategoryWeek, Problem, PromotionEffectiveness, PromotionWeek
+from serving.warehouse import WarehouseError
+
+router = APIRouter(prefix="/v1/retailers", tags=["insights"])
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    401: {"model": Problem, "description": "No token, or one that is invalid or expired."},
+    403: {"model": Problem, "description": "The token lacks the insights:read scope."},
+    404: {"model": Problem, "description": "Not the token's retailer (another's looks the same as none)."},
+    422: {"model": Problem, "description": "A parameter out of range."},
+    429: {"model": Problem, "description": "The retailer's request rate is exceeded; see Retry-After."},
+    503: {"model": Problem, "description": "The warehouse is unavailable; see Retry-After."},
+}
+Retailer = Annotated[str, Depends(tenant_retailer)]
+Weeks = Annotated[WeekRange, Depends(week_range)]
+Paging = Annotated[Page, Depends(page_of)]
+Filter = Annotated[str, Query(max_length=64)]
+
+
+async def _read(services: AppServices, query: Awaitable[PagedRows]) -> PagedRows:
+    try:
+        return await query
+    except CircuitOpenError as error:
+        wait_s = error.retry_after_s
+    except WarehouseError:
+        wait_s = services.config.breaker_reset_s
+    raise HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "the warehouse is unavailable",
+        headers={"Retry-After": retry_after(wait_s)},
+    )
+
+
+def _next_page(page: Page, found: PagedRows) -> int | None:
+    return page.number + 1 if found.has_next else None
+
+
+@router.get("/{retailer_id}/category-performance", responses=ERRORS, summary="Category performance by week")
+async def category_performance(
+    services: AppServices,
+    retailer_id: Retailer,
+    weeks: Weeks,
+    page: Paging,
+    department: Annotated[Filter, Query(description="Only this department.", examples=["GROCERY"])] = "",
+    category: Annotated[Filter, Query(description="Only this product category.", examples=["SOFT DRINKS"])] = "",
+) -> CategoryPerformance:
+    """Sales, baskets, penetration, shares and growth of each department and category in the retailer's stores."""
+    found = await _read(
+        services, services.insights.category_performance(retailer_id, weeks, department, category, page)
+    )
+    return CategoryPerformance(
+        retailer_id=retailer_id,
+        page=page.number,
+        page_size=page.size,
+        next_page=_next_page(page, found),
+        rows=[CategoryWeek.model_validate(row) for row in found.rows],
+    )
+
+
+@router.get("/{retailer_id}/promotion-effectiveness", responses=ERRORS, summary="Promotion lift by week")
+async def promotion_effectiveness(
+    services: AppServices, retailer_id: Retailer, weeks: Weeks, page: Paging
+) -> PromotionEffectiveness:
+    """Per week and kind of promotion (display, mailer), promoted sales against their no-promotion baseline."""
+    found = await _read(services, services.insights.promotion_effectiveness(retailer_id, weeks, page))
+    return PromotionEffectiveness(
+        retailer_id=retailer_id,
+        page=page.number,
+        page_size=page.size,
+        next_page=_next_page(page, found),
+        rows=[PromotionWeek.model_validate(row) for row in found.rows],
+    )

@@ -1,0 +1,72 @@
+"""Bearer tokens: JWTs signed RS256 by the configured issuer, checked against its JWKS with PyJWT."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+from starlette.concurrency import run_in_threadpool
+
+SCOPES = ("recommendations:read", "offers:read", "insights:read")
+"""What a token may grant: each route needs one."""
+REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "retailer")
+LEEWAY_S = 30
+"""Clock skew tolerated between the issuer and this host."""
+
+
+class InvalidTokenError(Exception):
+    """The token cannot be trusted; the message says why without echoing the token."""
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the token's subject, the one retailer it acts for, and what it may read."""
+
+    subject: str
+    retailer: str
+    scopes: frozenset[str]
+
+
+class TokenVerifier:
+    """Verifies a token's signature against the issuer's keys, then its issuer, audience, lifetime and claims."""
+
+    def __init__(self, issuer: str, audience: str, jwks: dict[str, Any] | None, jwks_url: str = "") -> None:
+        if jwks is None and not jwks_url:
+            raise ValueError("a token verifier needs the issuer's keys or the URL of its JWKS")
+        self._issuer = issuer
+        self._audience = audience
+        self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks is not None else None
+        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks is None else None
+
+    async def verify(self, token: str) -> Principal:
+        try:
+            key = await self._signing_key(token)
+            claims = jwt.decode(
+                token,
+                key=key,
+                algorithms=["RS256"],
+                audience=self._audience,
+                issuer=self._issuer,
+                leeway=LEEWAY_S,
+                options={"require": list(REQUIRED_CLAIMS)},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidTokenError(str(error) or type(error).__name__) from error
+        retailer, subject, scope = claims["retailer"], claims["sub"], claims.get("scope", "")
+        if not isinstance(retailer, str) or not retailer or not isinstance(scope, str):
+            raise InvalidTokenError("the token's retailer and scope claims must be strings")
+        return Principal(str(subject), retailer, frozenset(scope.split()))
+
+    async def _signing_key(self, token: str) -> Any:
+        if self._client is not None:
+            signing = await run_in_threadpool(self._client.get_signing_key_from_jwt, token)
+            return signing.key
+        assert self._keys is not None
+        kid = jwt.get_unverified_header(token).get("kid")
+        if not isinstance(kid, str):
+            raise InvalidTokenError("the token names no signing key (kid)")
+        try:
+            return self._keys[kid].key
+        except KeyError:
+            raise InvalidTokenError("the token is signed by a key the issuer does not publish") from None

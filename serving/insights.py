@@ -1,0 +1,106 @@
+"""A retailer's figures read from the marts: bound parameters only, a short cache, and a breaker on the warehouse.
+
+Every query filters on the calling retailer, bound as a parameter, so a token
+never reaches another retailer's stores. The SQL text is fixed; filters that
+are not given are bound as empty strings and match everything.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from cachetools import TTLCache
+
+from serving.breaker import CircuitBreaker
+from serving.config import WarehouseTables
+from serving.warehouse import Warehouse
+
+
+@dataclass(frozen=True)
+class WeekRange:
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class Page:
+    number: int
+    size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.number - 1) * self.size
+
+
+@dataclass(frozen=True)
+class PagedRows:
+    rows: list[dict[str, Any]]
+    has_next: bool
+
+
+def _category_performance_sql(table: str) -> str:
+    return (
+        "SELECT week, toString(week_start_date) AS week_start_date, department, product_category, "
+        "sales_value, item_units, baskets, households, private_label_share, share_of_retailer_sales, "
+        "basket_penetration, average_basket_value, sales_growth_vs_previous_week "
+        f"FROM {table} "
+        "WHERE retailer_id = {retailer:String} AND week BETWEEN {first:Int32} AND {last:Int32} "
+        "AND ({department:String} = '' OR department = {department:String}) "
+        "AND ({category:String} = '' OR product_category = {category:String}) "
+        "ORDER BY week, department, product_category "
+        "LIMIT {limit:UInt32} OFFSET {offset:UInt32}"
+    )
+
+
+def _promotion_effectiveness_sql(table: str) -> str:
+    return (
+        "SELECT week, toString(min(week_start_date)) AS week_start_date, toUInt8(is_on_display) AS on_display, "
+        "toUInt8(is_in_mailer) AS in_mailer, count() AS promoted_product_stores, "
+        "round(sum(sales_value), 2) AS sales_value, round(sum(baseline_sales_value), 2) AS baseline_sales_value, "
+        "round(sum(incremental_item_units), 2) AS incremental_item_units, "
+        "round(sum(sales_value) / nullIf(sum(baseline_sales_value), 0), 4) AS sales_value_lift "
+        f"FROM {table} "
+        "WHERE retailer_id = {retailer:String} AND week BETWEEN {first:Int32} AND {last:Int32} "
+        "GROUP BY week, on_display, in_mailer "
+        "ORDER BY week, on_display, in_mailer "
+        "LIMIT {limit:UInt32} OFFSET {offset:UInt32}"
+    )
+
+
+class Insights:
+    """The insight queries, each answer cached for a short while and every warehouse call behind the breaker."""
+
+    def __init__(
+        self, warehouse: Warehouse, tables: WarehouseTables, breaker: CircuitBreaker, cache_s: float, entries: int
+    ) -> None:
+        self._warehouse = warehouse
+        self._breaker = breaker
+        self._cache: TTLCache[tuple[Any, ...], PagedRows] = TTLCache(maxsize=entries, ttl=cache_s)
+        self._category_sql = _category_performance_sql(tables.category_performance)
+        self._promotion_sql = _promotion_effectiveness_sql(tables.promotion_lift)
+
+    @property
+    def circuit_is_open(self) -> bool:
+        return self._breaker.is_open
+
+    async def category_performance(
+        self, retailer: str, weeks: WeekRange, department: str, category: str, page: Page
+    ) -> PagedRows:
+        params = {"retailer": retailer, "department": department, "category": category}
+        return await self._paged(self._category_sql, params, weeks, page)
+
+    async def promotion_effectiveness(self, retailer: str, weeks: WeekRange, page: Page) -> PagedRows:
+        return await self._paged(self._promotion_sql, {"retailer": retailer}, weeks, page)
+
+    async def _paged(self, sql: str, params: Mapping[str, object], weeks: WeekRange, page: Page) -> PagedRows:
+        bound = {**params, "first": weeks.first, "last": weeks.last, "limit": page.size + 1, "offset": page.offset}
+        key = (sql, *sorted(bound.items()))
+        cached = self._cache.get(key)
+        if cached is not None:
+            return cached
+        rows = await self._breaker.call(lambda: self._warehouse.rows(sql, bound))
+        answer = PagedRows(rows[: page.size], has_next=len(rows) > page.size)
+        self._cache[key] = answer
+        return answer

@@ -1,0 +1,39 @@
+"""Tokens the API trusts: RS256 from the issuer's keys, with its issuer, audience, lifetime and claims."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from serving.auth import InvalidTokenError, Principal, TokenVerifier
+from tests.serving_tokens import AUDIENCE, ISSUER, bad_tokens, claims, jwks_of, new_key, signed
+
+KEY = new_key()
+VERIFIER = TokenVerifier(ISSUER, AUDIENCE, jwks_of(KEY))
+
+
+def test_a_valid_token_names_its_subject_retailer_and_scopes() -> None:
+    principal = asyncio.run(VERIFIER.verify(signed(KEY, claims("R03", "offers:read insights:read"))))
+
+    assert principal == Principal("test-app", "R03", frozenset({"offers:read", "insights:read"}))
+
+
+@pytest.mark.parametrize("defect", list(bad_tokens(KEY)))
+def test_a_token_with_one_defect_is_refused_saying_why(defect: str) -> None:
+    token = bad_tokens(KEY)[defect]
+
+    with pytest.raises(InvalidTokenError) as refused:
+        asyncio.run(VERIFIER.verify(token))
+
+    assert str(refused.value) and token not in str(refused.value)
+
+
+def test_a_token_naming_a_key_the_issuer_does_not_publish_is_refused() -> None:
+    with pytest.raises(InvalidTokenError, match="a key the issuer does not publish"):
+        asyncio.run(VERIFIER.verify(signed(KEY, claims(), kid="retired-key")))
+
+
+def test_a_verifier_needs_the_issuers_keys_or_their_url() -> None:
+    with pytest.raises(ValueError, match="needs the issuer's keys or the URL of its JWKS"):
+        TokenVerifier(ISSUER, AUDIENCE, None, "")
