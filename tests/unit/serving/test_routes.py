@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -42,7 +43,7 @@ def _token(retailer: str = "R01", scope: str = "recommendations:read offers:read
     return {"Authorization": f"Bearer {signed(KEY, claims(retailer, scope))}"}
 
 
-def _config(**changes: object) -> ServingConfig:
+def _config(**changes: Any) -> ServingConfig:
     base = ServingConfig(
         warehouse_url=CLOSED_PORT_URL, user="analyst", password="secret", issuer=ISSUER, audience=AUDIENCE,
         jwks=jwks_of(KEY), reload_interval_s=3600, breaker_failures=2, breaker_reset_s=30,
