@@ -13,6 +13,7 @@ from pyspark.sql import SparkSession
 from xdist import is_xdist_worker
 from xdist.workermanage import WorkerController
 
+from lakehouse.dbt import DbtBuild, build_marts
 from lakehouse.ingest import IngestSummary, ingest_all
 from lakehouse.landing.land import LandingManifest, land_sources
 from lakehouse.minio_server import MinioServer
@@ -218,3 +219,9 @@ def s3_warehouse(tmp_path_factory: pytest.TempPathFactory, s3_settings: Settings
     """A second warehouse whose lake is on MinIO, so Delta tables are read over S3."""
     with warehouse_on_free_port(s3_settings, tmp_path_factory.mktemp("s3-warehouse")) as process:
         yield process
+
+
+@pytest.fixture(scope="session")
+def marts(ingested_local: IngestSummary, warehouse: WarehouseProcess) -> DbtBuild:
+    """``dbt build`` (models, tests, unit tests, reconciliations) on the sample lake, once per session."""
+    return build_marts(warehouse.settings)

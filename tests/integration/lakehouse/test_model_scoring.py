@@ -6,9 +6,7 @@ dozen households were targeted by, is trained on The Complete Journey in full an
 
 from __future__ import annotations
 
-import json
 import shutil
-from dataclasses import asdict
 from pathlib import Path
 
 import dagster as dg
@@ -19,17 +17,15 @@ import pytest
 from deltalake import DeltaTable
 
 from lakehouse.ingest import IngestSummary, lake_layout
-from lakehouse.ml_datasets import MANIFEST_FILE, Dataset, DatasetManifest, eligible_households, extract_dataset
+from lakehouse.ml_datasets import eligible_households, extract_dataset
 from lakehouse.model_promotion import NoChampionError
-from lakehouse.model_registry import champion, register
+from lakehouse.model_registry import champion
 from lakehouse.model_scoring import score_model
 from lakehouse.models import train_model
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, analyst_client
-from ml.jobs import TrainingJob
-from ml.local_runner import run_locally
 from orchestration.defs.models.assets import MODEL_ASSETS
-from tests.ml_channels import offer_channels
+from tests.ml_channels import register_full_offer_model
 
 pytestmark = pytest.mark.integration
 
@@ -49,22 +45,7 @@ def settings(
 
 @pytest.fixture(scope="module")
 def offer_champion(settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> int:
-    """The offer model trained on the full Complete Journey and registered; it clears its bars and is champion."""
-    folder = tmp_path_factory.mktemp("offer-dataset")
-    channels = offer_channels(folder)
-    manifest = DatasetManifest(
-        model="offer_response",
-        version="complete-journey",
-        created_at="2026-12-03T00:00:00+00:00",
-        channels={name: {"rows": 0, "columns": []} for name in channels},
-        delta_versions={},
-        policy_version=1,
-    )
-    (folder / MANIFEST_FILE).write_text(json.dumps(asdict(manifest)))
-    outcome = run_locally(TrainingJob("offer-response-full", "offer_response", channels), folder / "jobs")
-    registration = register(settings, "offer_response", Dataset(folder, manifest, reused=False), outcome)
-    assert registration.verdict.promoted, registration.verdict.reasons
-    return registration.version.version
+    return register_full_offer_model(settings, tmp_path_factory.mktemp("offer-dataset"))
 
 
 def _gold(settings: Settings, name: str) -> pa.Table:
