@@ -208,17 +208,26 @@ def _run_platform(settings: Settings, households: int | None) -> None:
 
 
 @app.command()
-def up(context: typer.Context, port: UiPortOption = 3000) -> None:
-    """Start the warehouse and the Dagster UI with its daemon (schedules, sensors); Ctrl-C or SIGTERM stops both.
+def up(
+    context: typer.Context,
+    port: UiPortOption = 3000,
+    api_port: Annotated[
+        int | None, typer.Option("--api-port", help="The API's port on 127.0.0.1 (default: LAKEHOUSE_API_PORT).")
+    ] = None,
+) -> None:
+    """Start the warehouse, the Dagster UI with its daemon (schedules, sensors) and the API; Ctrl-C or SIGTERM stops
+    them all.
 
     One per data folder: a second fails at once naming the first one's process.
     """
+    from lakehouse.api_process import ApiProcess
     from lakehouse.dagster_ui import DagsterUI, dagster_home
     from lakehouse.processes import interrupts_stop_this_process, single_instance
     from lakehouse.warehouse import ensure_warehouse
 
     settings = settings_of(context)
     ui = DagsterUI(settings, dagster_home(settings), port)
+    api = ApiProcess(settings, api_port or settings.api_port)
     interrupts_stop_this_process()
     with ExitStack() as started:
         try:
@@ -236,12 +245,17 @@ def up(context: typer.Context, port: UiPortOption = 3000) -> None:
             with stage(f"starting Dagster (dagster dev) on {ui.url}") as report:
                 ui.start(lock)
                 report.notes.append(f"DAGSTER_HOME {ui.home}; log {ui.log_path}")
+            started.callback(api.stop)
+            with stage(f"starting the API on {api.url}") as report:
+                api.start()
+                report.notes.append(f"log {api.log_path}; tokens: `lakehouse api token --help`")
             console.print(f"[bold]Dagster UI[/]: {ui.url}  (asset graph: {ui.url}/asset-groups, runs: {ui.url}/runs)")
-            console.print("   Ctrl-C stops Dagster and the warehouse this command started")
+            console.print(f"[bold]API[/]: {api.url}/docs  (readiness: {api.url}/readyz)")
+            console.print("   Ctrl-C stops Dagster, the API and the warehouse this command started")
             ui.wait()
         except KeyboardInterrupt:
             _ignore_interrupts()
-            console.print("stopping Dagster and the warehouse ...")
+            console.print("stopping the API, Dagster and the warehouse ...")
         except Exception:
             _ignore_interrupts()  # what it started is stopped on the way out; the failure is reported above
             raise

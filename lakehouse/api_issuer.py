@@ -103,4 +103,5 @@ def serving_config(settings: Settings) -> ServingConfig:
         rate_per_s=settings.api_rate_per_s,
         rate_burst=settings.api_rate_burst,
         cors_origins=tuple(settings.api_cors_origins),
+        otlp_endpoint=settings.api_otlp_endpoint,
     )

@@ -180,6 +180,12 @@ class Settings(BaseSettings):
     api_rate_per_s: float = Field(default=200, gt=0, description="Requests a second each retailer may make.")
     api_rate_burst: int = Field(default=400, ge=1, description="Requests a retailer may make at once.")
     api_cors_origins: list[str] = Field(default=[], description="Web origins allowed to call the API; none: CORS off.")
+    api_otlp_endpoint: str = Field(
+        default="",
+        validation_alias=AliasChoices("LAKEHOUSE_API_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT"),
+        description="An OpenTelemetry collector (OTLP/HTTP, e.g. http://collector:4318) for the API's traces; "
+        "empty: off.",
+    )
 
     @model_validator(mode="after")
     def _fill_derived_paths(self) -> Settings:

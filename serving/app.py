@@ -14,8 +14,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from opentelemetry.sdk.trace import TracerProvider
 
 from serving.access import AccessLog
 from serving.api.routes import households, insights, operations
@@ -79,8 +82,17 @@ def _services(config: ServingConfig, metrics: ApiMetrics) -> Services:
     )
 
 
+async def _invalid_request(request: Request, error: Exception) -> JSONResponse:
+    """A parameter out of its rule: one line naming it and the rule, shaped like every other error (``detail``)."""
+    assert isinstance(error, RequestValidationError)
+    first = error.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return JSONResponse({"detail": f"{where}: {first['msg']}"}, status_code=status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
 def create_app(config: ServingConfig) -> FastAPI:
     metrics = api_metrics()
+    tracing: list[TracerProvider] = []
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -95,6 +107,8 @@ def create_app(config: ServingConfig) -> FastAPI:
             with suppress(asyncio.CancelledError):
                 await reloading
             await services.warehouse.aclose()
+            for provider in tracing:
+                provider.shutdown()
 
     app = FastAPI(
         title="Retail insights API",
@@ -109,6 +123,7 @@ def create_app(config: ServingConfig) -> FastAPI:
     )
     for router in (households.router, insights.router, operations.router):
         app.include_router(router)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     if config.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -117,4 +132,8 @@ def create_app(config: ServingConfig) -> FastAPI:
             allow_headers=["Authorization", "X-Request-Id"],
         )
     app.add_middleware(AccessLog, metrics=metrics)
+    if config.otlp_endpoint:
+        from serving.tracing import trace_requests
+
+        tracing.append(trace_requests(app, config.otlp_endpoint))
     return app

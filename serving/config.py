@@ -46,3 +46,5 @@ class ServingConfig:
     rate_burst: int = 100
     cors_origins: tuple[str, ...] = ()
     """Web origins allowed to call the API from a browser; none by default (CORS off)."""
+    otlp_endpoint: str = ""
+    """An OpenTelemetry collector's OTLP/HTTP base URL; empty: no tracing."""

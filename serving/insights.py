@@ -55,15 +55,17 @@ def _category_performance_sql(table: str) -> str:
 
 
 def _promotion_effectiveness_sql(table: str) -> str:
+    """Columns are qualified (``lift.``) where an answer's alias has the same name, so the alias never shadows them."""
     return (
-        "SELECT week, toString(min(week_start_date)) AS week_start_date, toUInt8(is_on_display) AS on_display, "
-        "toUInt8(is_in_mailer) AS in_mailer, count() AS promoted_product_stores, "
-        "round(sum(sales_value), 2) AS sales_value, round(sum(baseline_sales_value), 2) AS baseline_sales_value, "
-        "round(sum(incremental_item_units), 2) AS incremental_item_units, "
-        "round(sum(sales_value) / nullIf(sum(baseline_sales_value), 0), 4) AS sales_value_lift "
-        f"FROM {table} "
-        "WHERE retailer_id = {retailer:String} AND week BETWEEN {first:Int32} AND {last:Int32} "
-        "GROUP BY week, on_display, in_mailer "
+        "SELECT lift.week AS week, toString(lift.week_start_date) AS week_start_date, "
+        "toUInt8(lift.is_on_display) AS on_display, toUInt8(lift.is_in_mailer) AS in_mailer, "
+        "count() AS promoted_product_stores, round(sum(lift.sales_value), 2) AS sales_value, "
+        "round(sum(lift.baseline_sales_value), 2) AS baseline_sales_value, "
+        "round(sum(lift.incremental_item_units), 2) AS incremental_item_units, "
+        "round(sum(lift.sales_value) / nullIf(sum(lift.baseline_sales_value), 0), 4) AS sales_value_lift "
+        f"FROM {table} AS lift "
+        "WHERE lift.retailer_id = {retailer:String} AND lift.week BETWEEN {first:Int32} AND {last:Int32} "
+        "GROUP BY week, week_start_date, on_display, in_mailer "
         "ORDER BY week, on_display, in_mailer "
         "LIMIT {limit:UInt32} OFFSET {offset:UInt32}"
     )

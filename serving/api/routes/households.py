@@ -14,6 +14,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or one that is invalid or expired."},
     403: {"model": Problem, "description": "The token lacks the route's scope."},
     404: {"model": Problem, "description": "No such household for this retailer (another's looks the same)."},
+    422: {"model": Problem, "description": "A parameter out of its range, named with the rule."},
     429: {"model": Problem, "description": "The retailer's request rate is exceeded; see Retry-After."},
     503: {"model": Problem, "description": "The scores are not loaded yet; see Retry-After."},
 }

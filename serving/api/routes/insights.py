@@ -1,5 +1,6 @@
 """A retailer's category performance and promotion effectiveness, read from the marts."""
 
+import logging
 from collections.abc import Awaitable
 from typing import Annotated, Any
 
@@ -12,13 +13,14 @@ from serving.limits import retry_after
 from serving.schemas import CategoryPerformance, CategoryWeek, Problem, PromotionEffectiveness, PromotionWeek
 from serving.warehouse import WarehouseError
 
+logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/retailers", tags=["insights"])
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": Problem, "description": "No token, or one that is invalid or expired."},
     403: {"model": Problem, "description": "The token lacks the insights:read scope."},
     404: {"model": Problem, "description": "Not the token's retailer (another's looks the same as none)."},
-    422: {"model": Problem, "description": "A parameter out of range."},
+    422: {"model": Problem, "description": "A parameter out of its range, named with the rule."},
     429: {"model": Problem, "description": "The retailer's request rate is exceeded; see Retry-After."},
     503: {"model": Problem, "description": "The warehouse is unavailable; see Retry-After."},
 }
@@ -33,7 +35,8 @@ async def _read(services: AppServices, query: Awaitable[PagedRows]) -> PagedRows
         return await query
     except CircuitOpenError as error:
         wait_s = error.retry_after_s
-    except WarehouseError:
+    except WarehouseError as error:
+        logger.warning("insight query failed: %s", error)
         wait_s = services.config.breaker_reset_s
     raise HTTPException(
         status.HTTP_503_SERVICE_UNAVAILABLE,

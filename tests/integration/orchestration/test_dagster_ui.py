@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+import httpx
 import pytest
 
 from lakehouse.audit_trail import audit_records
@@ -53,6 +54,7 @@ SENSOR_FILE = f"transactions/week_{SENSOR_WEEK:02d}/transactions_week{SENSOR_WEE
 class Up:
     process: subprocess.Popen[str]
     ui: str
+    api: str
     webserver: DagsterWebserver
     schedule_due: datetime
     environment: dict[str, str]
@@ -69,7 +71,7 @@ def lakehouse_up(
 ) -> Iterator[Up]:
     """``lakehouse up`` on the materialised platform and its warehouse, the marts schedule due in a few minutes."""
     assert platform_run.success, platform_run.failure
-    ui_port = free_port()
+    ui_port, api_port = free_port(), free_port()
     due = _schedule_minute()
     environment = {
         **os.environ,
@@ -78,13 +80,16 @@ def lakehouse_up(
         "LAKEHOUSE_LANDING_SENSOR_INTERVAL_S": str(SENSOR_INTERVAL_S),
     }
     process = subprocess.Popen(
-        [LAKEHOUSE, "up", "--port", str(ui_port)],
+        [LAKEHOUSE, "up", "--port", str(ui_port), "--api-port", str(api_port)],
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
     )
-    up = Up(process, f"http://127.0.0.1:{ui_port}", DagsterWebserver(ui_port, platform_instance), due, environment)
+    up = Up(
+        process, f"http://127.0.0.1:{ui_port}", f"http://127.0.0.1:{api_port}",
+        DagsterWebserver(ui_port, platform_instance), due, environment,
+    )  # fmt: skip
     deadline = time.monotonic() + 240
     while not up.webserver.location_loaded():
         assert process.poll() is None and time.monotonic() < deadline, "the Dagster UI never loaded the code location"
@@ -242,7 +247,7 @@ def test_a_second_lakehouse_up_on_the_same_data_folder_stops_at_once_naming_the_
 ) -> None:
     started = time.monotonic()
     second = subprocess.run(
-        [LAKEHOUSE, "up", "--port", str(free_port())],
+        [LAKEHOUSE, "up", "--port", str(free_port()), "--api-port", str(free_port())],
         env=lakehouse_up.environment,
         capture_output=True,
         text=True,
@@ -258,6 +263,16 @@ def test_a_second_lakehouse_up_on_the_same_data_folder_stops_at_once_naming_the_
     assert answers(f"{lakehouse_up.ui}/server_info")
 
 
+def test_the_api_serves_beside_the_ui_and_waits_for_scores_before_it_is_ready(lakehouse_up: Up) -> None:
+    docs = httpx.get(f"{lakehouse_up.api}/docs", timeout=10)
+    ready = httpx.get(f"{lakehouse_up.api}/readyz", timeout=10)
+    anonymous = httpx.get(f"{lakehouse_up.api}/v1/retailers/R01/category-performance", timeout=10)
+
+    assert docs.status_code == 200 and "Retail insights API" in docs.text
+    assert ready.status_code == 503 and ready.json()["warehouse"] and not ready.json()["scores_loaded"]
+    assert anonymous.status_code == 401
+
+
 def test_ctrl_c_stops_dagster_and_leaves_the_warehouse_it_did_not_start(
     lakehouse_up: Up, platform_settings: Settings
 ) -> None:
@@ -268,5 +283,7 @@ def test_ctrl_c_stops_dagster_and_leaves_the_warehouse_it_did_not_start(
     assert f"ok the warehouse already answers at {platform_settings.clickhouse_url}" in output
     assert f"Dagster UI: {lakehouse_up.ui}" in output
     assert "ok stopped" in output
+    assert f"API: {lakehouse_up.api}/docs" in output
     assert not answers(f"{lakehouse_up.ui}/server_info")
+    assert not answers(f"{lakehouse_up.api}/healthz")
     assert answers(f"{platform_settings.clickhouse_url}/ping")

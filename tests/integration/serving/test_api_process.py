@@ -7,6 +7,7 @@ tokens with one defect are signed with the same local key.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -25,12 +26,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from deltalake import DeltaTable
 
+from governance.pii_scan import PiiScanner
 from lakehouse.api_issuer import LOCAL_ISSUER, local_jwks
 from lakehouse.dbt import DbtBuild
 from lakehouse.ingest import lake_layout
 from lakehouse.landing.retailers import RETAILERS
 from lakehouse.model_scoring import score_model
 from lakehouse.models import train_model
+from lakehouse.pii_scan import planted_values, presidio, scan_logs
 from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, analyst_client
@@ -257,15 +260,16 @@ def test_a_retailers_category_performance_is_its_own_stores_figures_paged_and_fi
     api: str, tokens: dict[str, str], settings: Settings
 ) -> None:
     retailer = "R01"
-    expected = (
-        analyst_client(settings)
-        .query(
-            "SELECT count(), round(sum(sales_value), 2) FROM category.category_performance_weekly "
-            "WHERE retailer_id = {retailer:String}",
-            parameters={"retailer": retailer},
-        )
-        .result_rows[0]
-    )
+    analyst = analyst_client(settings)
+    by_retailer = {"retailer": retailer}
+    expected = analyst.query(
+        "SELECT count(), round(sum(sales_value), 2) FROM category.category_performance_weekly "
+        "WHERE retailer_id = {retailer:String}",
+        parameters=by_retailer,
+    ).result_rows[0]
+    promoted = analyst.query(
+        "SELECT count() FROM promotions.promotion_lift WHERE retailer_id = {retailer:String}", parameters=by_retailer
+    ).result_rows[0][0]
     rows: list[dict[str, object]] = []
     page: int | None = 1
     with httpx.Client(base_url=api, headers=_bearer(tokens[retailer]), timeout=10) as client:
@@ -279,13 +283,14 @@ def test_a_retailers_category_performance_is_its_own_stores_figures_paged_and_fi
             CATEGORY_PERFORMANCE.format(retailer), params={"department": department, "page_size": 500}
         )
         others = client.get(CATEGORY_PERFORMANCE.format("R02"))
-        promotions = client.get(PROMOTION_EFFECTIVENESS.format(retailer), params={"from_week": 1, "to_week": 104})
+        promotions = client.get(PROMOTION_EFFECTIVENESS.format(retailer), params={"page_size": 500})
 
     assert len(rows) == expected[0]
     assert sum(float(str(row["sales_value"])) for row in rows) == pytest.approx(float(expected[1]), abs=0.05)
     assert filtered.status_code == 200 and {row["department"] for row in filtered.json()["rows"]} == {department}
     assert others.status_code == 404 and others.json() == {"detail": "retailer R02 not found"}
-    assert promotions.status_code == 200 and promotions.json()["retailer_id"] == retailer
+    assert promotions.status_code == 200 and promotions.json()["next_page"] is None, promotions.text
+    assert promoted > 0 and sum(row["promoted_product_stores"] for row in promotions.json()["rows"]) == promoted
 
 
 def _metric(api: str, name: str, labels: str = "") -> float:
@@ -421,3 +426,19 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_its_schema(
     summary = [line for line in run.stdout.splitlines() if re.search(r"\d+ (passed|failed)|test cases", line)]
     print("schemathesis:", *summary, sep="\n  ")
     assert run.returncode == 0, run.stdout[-4000:]
+
+
+def test_the_apis_logs_hold_no_personal_data_by_the_pii_scan(
+    api: str, tokens: dict[str, str], tenants: dict[int, str], settings: Settings, local_settings: Settings
+) -> None:
+    for household, owner in tenants.items():
+        httpx.get(api + RECOMMENDATIONS.format(household), headers=_bearer(tokens[owner]), timeout=10)
+    access_log = settings.data_dir / "logs" / "api-access.log"
+    scanner = PiiScanner(planted_values(local_settings), presidio(settings))
+
+    scanned = scan_logs(settings, scanner)
+
+    lines = [json.loads(line) for line in access_log.read_text().splitlines()]
+    assert scanned >= 2 and len(lines) >= len(tenants)
+    assert {"request_id", "method", "route", "status", "ms"} == set(lines[-1])
+    assert scanner.results == [], [finding.describe() for finding in scanner.results]

@@ -140,6 +140,7 @@ def test_another_retailers_insights_are_404_and_bad_ranges_422(client: TestClien
     assert theirs.status_code == 404 and theirs.json() == {"detail": "retailer R02 not found"}
     assert backwards.status_code == 422 and backwards.json()["detail"] == "from_week 9 is after to_week 3"
     assert too_big.status_code == 422
+    assert too_big.json() == {"detail": "query.page_size: Input should be less than or equal to 500"}
 
 
 def test_a_plain_request_id_is_kept_and_a_forged_one_replaced(client: TestClient) -> None:
@@ -179,5 +180,8 @@ def test_every_route_is_documented_with_its_errors_and_security() -> None:
         if path.startswith("/v1/"):
             get = operations["get"]
             assert get["security"] == [{"retailer token": []}]
-            assert {"200", "401", "403", "404", "429", "503"} <= set(get["responses"]), path
+            assert {"200", "401", "403", "404", "422", "429", "503"} <= set(get["responses"]), path
+            assert get["responses"]["422"]["content"]["application/json"]["schema"] == {
+                "$ref": "#/components/schemas/Problem"
+            }
             assert all(parameter.get("description") for parameter in get["parameters"]), path
