@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -10,6 +12,18 @@ class Problem(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"detail": "household 1234 not found"}]})
     detail: str
+
+
+AUTH_AND_RATE_ERRORS = {
+    401: "No token, or one that is invalid or expired (see WWW-Authenticate).",
+    422: "A parameter out of its range, named with the rule.",
+    429: "The retailer's request rate is exceeded; see Retry-After.",
+}
+
+
+def problems(descriptions: dict[int, str]) -> dict[int | str, dict[str, Any]]:
+    """A route's error answers for OpenAPI: each code with its description, all shaped as a ``Problem``."""
+    return {code: {"model": Problem, "description": text} for code, text in sorted(descriptions.items())}
 
 
 class RecommendedProduct(BaseModel):

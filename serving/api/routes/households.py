@@ -1,23 +1,23 @@
 """A household's recommendations and offer propensities, from the scores in memory."""
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
 from serving.api.deps import household_for
-from serving.schemas import OfferPropensity, Offers, Problem, Recommendations, RecommendedProduct
+from serving.schemas import AUTH_AND_RATE_ERRORS, OfferPropensity, Offers, Recommendations, RecommendedProduct, problems
 from serving.scores import HouseholdScores, ScoreSnapshot
 
 router = APIRouter(prefix="/v1/households", tags=["households"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No token, or one that is invalid or expired."},
-    403: {"model": Problem, "description": "The token lacks the route's scope."},
-    404: {"model": Problem, "description": "No such household for this retailer (another's looks the same)."},
-    422: {"model": Problem, "description": "A parameter out of its range, named with the rule."},
-    429: {"model": Problem, "description": "The retailer's request rate is exceeded; see Retry-After."},
-    503: {"model": Problem, "description": "The scores are not loaded yet; see Retry-After."},
-}
+ERRORS = problems(
+    {
+        **AUTH_AND_RATE_ERRORS,
+        403: "The token lacks the route's scope.",
+        404: "No such household for this retailer (another's looks the same).",
+        503: "The scores are not loaded yet; see Retry-After.",
+    }
+)
 Served = tuple[int, HouseholdScores, ScoreSnapshot]
 
 

@@ -2,7 +2,7 @@
 
 import logging
 from collections.abc import Awaitable
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
@@ -10,20 +10,27 @@ from serving.api.deps import AppServices, page_of, tenant_retailer, week_range
 from serving.breaker import CircuitOpenError
 from serving.insights import Page, PagedRows, WeekRange
 from serving.limits import retry_after
-from serving.schemas import CategoryPerformance, CategoryWeek, Problem, PromotionEffectiveness, PromotionWeek
+from serving.schemas import (
+    AUTH_AND_RATE_ERRORS,
+    CategoryPerformance,
+    CategoryWeek,
+    PromotionEffectiveness,
+    PromotionWeek,
+    problems,
+)
 from serving.warehouse import WarehouseError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/retailers", tags=["insights"])
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"model": Problem, "description": "No token, or one that is invalid or expired."},
-    403: {"model": Problem, "description": "The token lacks the insights:read scope."},
-    404: {"model": Problem, "description": "Not the token's retailer (another's looks the same as none)."},
-    422: {"model": Problem, "description": "A parameter out of its range, named with the rule."},
-    429: {"model": Problem, "description": "The retailer's request rate is exceeded; see Retry-After."},
-    503: {"model": Problem, "description": "The warehouse is unavailable; see Retry-After."},
-}
+ERRORS = problems(
+    {
+        **AUTH_AND_RATE_ERRORS,
+        403: "The token lacks the insights:read scope.",
+        404: "Not the token's retailer (another's looks the same as none).",
+        503: "The warehouse is unavailable; see Retry-After.",
+    }
+)
 Retailer = Annotated[str, Depends(tenant_retailer)]
 Weeks = Annotated[WeekRange, Depends(week_range)]
 Paging = Annotated[Page, Depends(page_of)]
