@@ -29,6 +29,10 @@ LOCAL_ISSUER = "lakehouse-local"
 KEY_BITS = 2048
 
 
+class SigningKeyError(ValueError):
+    """The local issuer's key file holds something other than an RSA private key."""
+
+
 class TokenRequestError(ValueError):
     """A token that may not be minted: an unknown retailer or scope, or a real identity provider configured."""
 
@@ -43,7 +47,8 @@ def _private_key(settings: Settings) -> rsa.RSAPrivateKey:
     assert settings.api_signing_key_file is not None
     pem = read_or_generate_secret(settings.api_signing_key_file, _new_private_key_pem)
     key = serialization.load_pem_private_key(pem.encode("ascii"), password=None)
-    assert isinstance(key, rsa.RSAPrivateKey), f"{settings.api_signing_key_file} must hold an RSA private key"
+    if not isinstance(key, rsa.RSAPrivateKey):
+        raise SigningKeyError(f"{settings.api_signing_key_file} must hold an RSA private key (PEM); it holds another")
     return key
 
 

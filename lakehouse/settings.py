@@ -205,6 +205,11 @@ class Settings(BaseSettings):
     def _identity_provider_named_whole(self) -> Settings:
         if self.api_jwks_url and not self.api_issuer:
             raise ValueError("LAKEHOUSE_API_JWKS_URL needs LAKEHOUSE_API_ISSUER: the `iss` its tokens carry")
+        if self.api_jwks_url and self.profile != "local" and urlsplit(self.api_jwks_url).scheme != "https":
+            raise ValueError(
+                f"LAKEHOUSE_API_JWKS_URL {self.api_jwks_url} must be https outside the local profile: whoever "
+                "serves the keys can mint any retailer's tokens"
+            )
         return self
 
     @model_validator(mode="after")

@@ -1,6 +1,6 @@
 """The serving API as an ASGI app: ``create_app(config)``, served by uvicorn from ``lakehouse api``.
 
-At start it loads the scores from the warehouse; a background task then looks
+A background task loads the scores from the warehouse once it starts, then looks
 every ``reload_interval_s`` for new ones (a promoted model's scores replace the
 table) and swaps them in whole. A warehouse that is down at start or later
 leaves the API up: the score routes answer 503 until the first load and from
@@ -62,10 +62,11 @@ async def _load_scores(services: Services) -> None:
             services.metrics.model_version.labels(model).set(version or 0)
 
 
-async def _reload_forever(services: Services) -> None:
+async def _load_then_reload(services: Services) -> None:
+    """The first load, then a look for new scores every ``reload_interval_s``; the API answers meanwhile."""
     while True:
-        await asyncio.sleep(services.config.reload_interval_s)
         await _load_scores(services)
+        await asyncio.sleep(services.config.reload_interval_s)
 
 
 def _services(config: ServingConfig, metrics: ApiMetrics) -> Services:
@@ -98,8 +99,7 @@ def create_app(config: ServingConfig) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         services = _services(config, metrics)
         app.state.services = services
-        await _load_scores(services)
-        reloading = asyncio.create_task(_reload_forever(services))
+        reloading = asyncio.create_task(_load_then_reload(services))
         try:
             yield
         finally:
@@ -130,6 +130,7 @@ def create_app(config: ServingConfig) -> FastAPI:
             allow_origins=list(config.cors_origins),
             allow_methods=["GET"],
             allow_headers=["Authorization", "X-Request-Id"],
+            expose_headers=["Retry-After", "X-Request-Id"],
         )
     app.add_middleware(AccessLog, metrics=metrics)
     if config.otlp_endpoint:

@@ -11,11 +11,14 @@ from starlette.concurrency import run_in_threadpool
 SCOPES = ("recommendations:read", "offers:read", "insights:read")
 """What a token may grant: each route needs one."""
 REQUIRED_CLAIMS = ("exp", "iat", "iss", "aud", "sub", "retailer")
+JWKS_CACHE_S = 300
+"""The identity provider's keys are fetched again after this long, so a revoked key stops verifying."""
+JWKS_TIMEOUT_S = 2
 LEEWAY_S = 30
 """Clock skew tolerated between the issuer and this host."""
 
 
-class InvalidTokenError(Exception):
+class UntrustedTokenError(Exception):
     """The token cannot be trusted; the message says why without echoing the token."""
 
 
@@ -37,7 +40,9 @@ class TokenVerifier:
         self._issuer = issuer
         self._audience = audience
         self._keys = jwt.PyJWKSet.from_dict(jwks) if jwks is not None else None
-        self._client = jwt.PyJWKClient(jwks_url, cache_keys=True, lifespan=300) if jwks is None else None
+        self._client = (
+            jwt.PyJWKClient(jwks_url, lifespan=JWKS_CACHE_S, timeout=JWKS_TIMEOUT_S) if jwks is None else None
+        )
 
     async def verify(self, token: str) -> Principal:
         try:
@@ -52,10 +57,10 @@ class TokenVerifier:
                 options={"require": list(REQUIRED_CLAIMS)},
             )
         except jwt.PyJWTError as error:
-            raise InvalidTokenError(str(error) or type(error).__name__) from error
+            raise UntrustedTokenError(str(error) or type(error).__name__) from error
         retailer, subject, scope = claims["retailer"], claims["sub"], claims.get("scope", "")
         if not isinstance(retailer, str) or not retailer or not isinstance(scope, str):
-            raise InvalidTokenError("the token's retailer and scope claims must be strings")
+            raise UntrustedTokenError("the token's retailer and scope claims must be strings")
         return Principal(str(subject), retailer, frozenset(scope.split()))
 
     async def _signing_key(self, token: str) -> Any:
@@ -65,8 +70,8 @@ class TokenVerifier:
         assert self._keys is not None
         kid = jwt.get_unverified_header(token).get("kid")
         if not isinstance(kid, str):
-            raise InvalidTokenError("the token names no signing key (kid)")
+            raise UntrustedTokenError("the token names no signing key (kid)")
         try:
             return self._keys[kid].key
         except KeyError:
-            raise InvalidTokenError("the token is signed by a key the issuer does not publish") from None
+            raise UntrustedTokenError("the token is signed by a key the issuer does not publish") from None

@@ -2,7 +2,8 @@
 
 Closed, every call goes to the warehouse. After ``failures`` in a row it opens
 and refuses calls for ``reset_s``; then one call is let through (half open):
-if it succeeds the circuit closes, otherwise it opens again.
+if it succeeds the circuit closes, otherwise it opens again. Only the
+warehouse being unavailable counts; a query it refuses is that query's error.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from serving.warehouse import WarehouseError
+from serving.warehouse import WarehouseUnavailableError
 
 T = TypeVar("T")
 
@@ -37,18 +38,20 @@ class CircuitBreaker:
         return self._opened_at is not None
 
     async def call(self, work: Callable[[], Awaitable[T]]) -> T:
+        is_trial = False
         if self._opened_at is not None:
             waited = time.monotonic() - self._opened_at
             if waited < self._reset_s or self._trial_running:
                 raise CircuitOpenError(max(self._reset_s - waited, 1.0))
-            self._trial_running = True
+            is_trial = self._trial_running = True
         try:
             answer = await work()
-        except WarehouseError:
+        except WarehouseUnavailableError:
             self._failed()
             raise
         finally:
-            self._trial_running = False
+            if is_trial:
+                self._trial_running = False
         self._failures = 0
         self._opened_at = None
         return answer

@@ -41,9 +41,9 @@ class ServingConfig:
     """Warehouse failures in a row that open the insight routes' circuit."""
     breaker_reset_s: float = 10.0
     """How long an open circuit answers 503 before one request tries the warehouse again."""
-    rate_per_s: float = 50.0
+    rate_per_s: float = 200.0
     """Requests per second each retailer may make, on average."""
-    rate_burst: int = 100
+    rate_burst: int = 400
     cors_origins: tuple[str, ...] = ()
     """Web origins allowed to call the API from a browser; none by default (CORS off)."""
     otlp_endpoint: str = ""

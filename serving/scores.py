@@ -8,6 +8,7 @@ one retailer.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -96,6 +97,14 @@ async def load_snapshot(warehouse: Warehouse, tables: WarehouseTables) -> ScoreS
         f"FROM {tables.offers} AS o INNER JOIN {tables.tenants} AS t ON o.household_id = t.household_id "
         f"ORDER BY household_id, propensity DESC, campaign_id"
     )
+    households = await asyncio.to_thread(_households, recommended, offered)
+    return ScoreSnapshot(
+        found, _version(found["recommendations_version"]), _version(found["offers_version"]), households
+    )
+
+
+def _households(recommended: list[dict[str, Any]], offered: list[dict[str, Any]]) -> dict[int, HouseholdScores]:
+    """Each household's scores, built in a thread: a large load must not hold the event loop."""
     retailer: dict[int, str] = {}
     recommendations: dict[int, list[Recommendation]] = {}
     offers: dict[int, list[Offer]] = {}
@@ -117,13 +126,10 @@ async def load_snapshot(warehouse: Warehouse, tables: WarehouseTables) -> ScoreS
         household = int(row["household_id"])
         retailer[household] = row["retailer_id"]
         offers.setdefault(household, []).append(Offer(int(row["campaign_id"]), float(row["propensity"])))
-    households = {
+    return {
         household: HouseholdScores(owner, tuple(recommendations.get(household, ())), tuple(offers.get(household, ())))
         for household, owner in retailer.items()
     }
-    return ScoreSnapshot(
-        found, _version(found["recommendations_version"]), _version(found["offers_version"]), households
-    )
 
 
 class ScoreStore:

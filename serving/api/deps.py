@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Path, Query, Request, Security, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from serving.auth import InvalidTokenError, Principal
+from serving.auth import Principal, UntrustedTokenError
 from serving.insights import Page, WeekRange
 from serving.limits import retry_after
 from serving.scores import HouseholdScores, ScoreSnapshot
@@ -50,7 +50,7 @@ async def current_principal(
         raise _unauthorised("a bearer token is required")
     try:
         principal = await services.verifier.verify(credentials.credentials)
-    except InvalidTokenError as error:
+    except UntrustedTokenError as error:
         raise _unauthorised(f"invalid token: {error}", "invalid_token") from None
     wait_s = services.limiter.wait_s(principal.retailer)
     if wait_s:

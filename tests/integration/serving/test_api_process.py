@@ -282,12 +282,14 @@ def test_a_retailers_category_performance_is_its_own_stores_figures_paged_and_fi
         filtered = client.get(
             CATEGORY_PERFORMANCE.format(retailer), params={"department": department, "page_size": 500}
         )
+        backslash = client.get(CATEGORY_PERFORMANCE.format(retailer), params={"department": "GROCERY\\"})
         others = client.get(CATEGORY_PERFORMANCE.format("R02"))
         promotions = client.get(PROMOTION_EFFECTIVENESS.format(retailer), params={"page_size": 500})
 
     assert len(rows) == expected[0]
     assert sum(float(str(row["sales_value"])) for row in rows) == pytest.approx(float(expected[1]), abs=0.05)
     assert filtered.status_code == 200 and {row["department"] for row in filtered.json()["rows"]} == {department}
+    assert backslash.status_code == 200 and backslash.json()["rows"] == []
     assert others.status_code == 404 and others.json() == {"detail": "retailer R02 not found"}
     assert promotions.status_code == 200 and promotions.json()["next_page"] is None, promotions.text
     assert promoted > 0 and sum(row["promoted_product_stores"] for row in promotions.json()["rows"]) == promoted

@@ -7,8 +7,10 @@ import stat
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 
-from lakehouse.api_issuer import LOCAL_ISSUER, TokenRequestError, mint_token, serving_config
+from lakehouse.api_issuer import LOCAL_ISSUER, SigningKeyError, TokenRequestError, mint_token, serving_config
 from lakehouse.settings import Settings
 from serving.auth import Principal, TokenVerifier
 
@@ -64,3 +66,24 @@ def test_with_a_real_identity_provider_nothing_is_minted_locally(tmp_path: Path)
 def test_a_jwks_url_without_its_issuer_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="LAKEHOUSE_API_JWKS_URL needs LAKEHOUSE_API_ISSUER"):
         Settings(data_dir=tmp_path, api_jwks_url="https://idp.example/jwks")
+
+
+def test_a_key_file_holding_another_kind_of_key_is_refused_naming_it(settings: Settings) -> None:
+    assert settings.api_signing_key_file is not None
+    settings.api_signing_key_file.parent.mkdir(parents=True, exist_ok=True)
+    other = ec.generate_private_key(ec.SECP256R1())
+    pem = other.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    settings.api_signing_key_file.write_bytes(pem)
+
+    with pytest.raises(SigningKeyError, match=f"{settings.api_signing_key_file} must hold an RSA private key"):
+        mint_token(settings, "R01", ["offers:read"])
+
+
+def test_outside_the_local_profile_the_identity_providers_keys_must_come_over_https(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="must be https outside the local profile"):
+        Settings(
+            data_dir=tmp_path, profile="production", api_jwks_url="http://idp.example/jwks",
+            api_issuer="https://idp.example",
+        )  # fmt: skip

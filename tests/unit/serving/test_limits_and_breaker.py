@@ -8,7 +8,13 @@ import pytest
 
 from serving.breaker import CircuitBreaker, CircuitOpenError
 from serving.limits import RateLimiter, retry_after
-from serving.warehouse import WarehouseError
+from serving.warehouse import WarehouseError, WarehouseUnavailableError, escaped
+
+
+def test_parameter_values_keep_their_backslashes_tabs_and_newlines() -> None:
+    assert escaped("abc\\") == "abc\\\\"
+    assert escaped("a\tb\nc") == "a\\tb\\nc"
+    assert escaped(42) == "42"
 
 
 def test_a_retailer_past_its_burst_waits_while_another_does_not() -> None:
@@ -22,7 +28,11 @@ def test_a_retailer_past_its_burst_waits_while_another_does_not() -> None:
 
 
 async def _fails() -> int:
-    raise WarehouseError("warehouse http://127.0.0.1:1 did not answer")
+    raise WarehouseUnavailableError("warehouse http://127.0.0.1:1 did not answer")
+
+
+async def _refused() -> int:
+    raise WarehouseError("warehouse http://127.0.0.1:1 answered 400: Code: 62. Syntax error")
 
 
 async def _answers() -> int:
@@ -58,5 +68,51 @@ def test_a_failed_trial_opens_the_circuit_again() -> None:
             await breaker.call(_fails)
         with pytest.raises(CircuitOpenError):
             await breaker.call(_answers)
+
+    asyncio.run(scenario())
+
+
+def test_a_query_the_warehouse_refuses_does_not_open_the_circuit() -> None:
+    breaker = CircuitBreaker(failures=1, reset_s=30)
+
+    async def scenario() -> None:
+        for _ in range(3):
+            with pytest.raises(WarehouseError):
+                await breaker.call(_refused)
+        assert not breaker.is_open
+        assert await breaker.call(_answers) == 7
+
+    asyncio.run(scenario())
+
+
+def test_a_call_started_before_the_circuit_opened_does_not_end_the_trial_running_after() -> None:
+    breaker = CircuitBreaker(failures=1, reset_s=0.05)
+    release_old, trial_started, release_trial = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def old_call() -> int:
+        await release_old.wait()
+        raise WarehouseUnavailableError("warehouse http://127.0.0.1:1 did not answer")
+
+    async def trial() -> int:
+        trial_started.set()
+        await release_trial.wait()
+        return 2
+
+    async def scenario() -> None:
+        old = asyncio.create_task(breaker.call(old_call))
+        await asyncio.sleep(0)
+        with pytest.raises(WarehouseError):
+            await breaker.call(_fails)
+        await asyncio.sleep(0.06)
+        running = asyncio.create_task(breaker.call(trial))
+        await trial_started.wait()
+        release_old.set()
+        with pytest.raises(WarehouseUnavailableError):
+            await old
+        await asyncio.sleep(0.06)
+        with pytest.raises(CircuitOpenError):
+            await breaker.call(_answers)
+        release_trial.set()
+        assert await running == 2
 
     asyncio.run(scenario())

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from serving.auth import InvalidTokenError, Principal, TokenVerifier
+from serving.auth import Principal, TokenVerifier, UntrustedTokenError
 from tests.serving_tokens import AUDIENCE, ISSUER, bad_tokens, claims, jwks_of, new_key, signed
 
 KEY = new_key()
@@ -23,14 +23,14 @@ def test_a_valid_token_names_its_subject_retailer_and_scopes() -> None:
 def test_a_token_with_one_defect_is_refused_saying_why(defect: str) -> None:
     token = bad_tokens(KEY)[defect]
 
-    with pytest.raises(InvalidTokenError) as refused:
+    with pytest.raises(UntrustedTokenError) as refused:
         asyncio.run(VERIFIER.verify(token))
 
     assert str(refused.value) and token not in str(refused.value)
 
 
 def test_a_token_naming_a_key_the_issuer_does_not_publish_is_refused() -> None:
-    with pytest.raises(InvalidTokenError, match="a key the issuer does not publish"):
+    with pytest.raises(UntrustedTokenError, match="a key the issuer does not publish"):
         asyncio.run(VERIFIER.verify(signed(KEY, claims(), kid="retired-key")))
 
 
