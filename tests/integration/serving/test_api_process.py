@@ -415,6 +415,7 @@ def test_with_the_warehouse_gone_scores_keep_serving_insights_answer_503_fast_an
 def test_schemathesis_finds_no_server_error_and_no_answer_outside_its_schema(
     api: str, tokens: dict[str, str], settings: Settings
 ) -> None:
+    """Run in the module's data folder, where schemathesis keeps its cache (``.schemathesis/``)."""
     report = settings.data_dir / "schemathesis"
     run = subprocess.run(
         [
@@ -422,7 +423,7 @@ def test_schemathesis_finds_no_server_error_and_no_answer_outside_its_schema(
             "--checks", "not_a_server_error,response_schema_conformance", "--max-examples", "40",
             "--seed", "8451", "--report", "junit", "--report-dir", str(report), "--no-color",
         ],
-        capture_output=True, text=True, timeout=600,
+        capture_output=True, text=True, timeout=600, cwd=settings.data_dir,
     )  # fmt: skip
 
     summary = [line for line in run.stdout.splitlines() if re.search(r"\d+ (passed|failed)|test cases", line)]
