@@ -2,27 +2,17 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated
 
 import typer
 
-from cli.console import console
+from cli.console import console, log_to_own_file
 from cli.context import settings_of
-from lakehouse.settings import Settings
 
 app = typer.Typer(invoke_without_command=True, help=__doc__)
 
 ACCESS_LOG = "api-access.log"
-
-
-def _access_log_to_its_file(settings: Settings) -> None:
-    """One JSON line per request in ``logs/api-access.log``, not on the console (and scanned by pii-scan)."""
-    handler = logging.FileHandler(settings.data_dir / "logs" / ACCESS_LOG)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    access = logging.getLogger("serving.access")
-    access.addHandler(handler)
-    access.propagate = False
+"""One JSON line per request, kept out of the console and the platform's log (and scanned by pii-scan)."""
 
 
 @app.callback()
@@ -43,11 +33,11 @@ def serve(
 
     settings = settings_of(context)
     ensure_warehouse(settings)
-    _access_log_to_its_file(settings)
+    access_log = log_to_own_file(settings.data_dir, "serving.access", ACCESS_LOG)
     bound = port or settings.api_port
     url = f"http://{settings.api_host}:{bound}"
     console.print(f"[bold]API[/]: {url}  (reference: {url}/docs, readiness: {url}/readyz)")
-    console.print(f"   access log: {settings.data_dir / 'logs' / ACCESS_LOG}; a token: `lakehouse api token --help`")
+    console.print(f"   access log: {access_log}; a token: `lakehouse api token --help`")
     uvicorn.run(
         create_app(serving_config(settings)),
         host=settings.api_host,

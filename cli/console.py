@@ -115,6 +115,18 @@ def configure_logging(data_dir: Path, log_to_stderr: bool = False, draw: bool = 
         attach_console(ConsoleHandler(console))
 
 
+def log_to_own_file(data_dir: Path, logger_name: str, file_name: str) -> Path:
+    """Send ``logger_name``'s records, message only, to ``data_dir/logs/file_name`` and nowhere else (an access log)."""
+    path = data_dir / "logs" / file_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(path)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    own = logging.getLogger(logger_name)
+    own.addHandler(handler)
+    own.propagate = False
+    return path
+
+
 def attach_console(handler: ConsoleHandler) -> None:
     """Route the platform's loggers and the progress ticks (DEBUG) to ``handler``."""
     for name in PLATFORM_LOGGERS:

@@ -78,9 +78,12 @@ def _version(value: Any) -> int | None:
     return int(value) if value not in (None, 0, "0") else None
 
 
-async def load_snapshot(warehouse: Warehouse, tables: WarehouseTables) -> ScoreSnapshot:
-    """Read the scores of every servable household, with the product attributes the answers carry."""
-    found = await fingerprint(warehouse, tables)
+async def load_snapshot(warehouse: Warehouse, tables: WarehouseTables, found: dict[str, Any]) -> ScoreSnapshot:
+    """Read the scores of every servable household, with the product attributes the answers carry.
+
+    ``found`` is the fingerprint read just before: scores replaced during the
+    load change it again, so the next refresh loads them.
+    """
     recommended = await warehouse.rows(
         f"SELECT t.retailer_id AS retailer_id, r.household_id AS household_id, r.rank AS rank, "
         f"r.product_id AS product_id, nullIf(p.department, '') AS department, "
@@ -143,9 +146,10 @@ class ScoreStore:
     async def refresh(self) -> bool:
         """Load the scores when they changed since the last load; True when a new snapshot was swapped in."""
         current = self.snapshot
-        if current is not None and await fingerprint(self._warehouse, self._tables) == current.fingerprint:
+        found = await fingerprint(self._warehouse, self._tables)
+        if current is not None and found == current.fingerprint:
             return False
-        loaded = await load_snapshot(self._warehouse, self._tables)
+        loaded = await load_snapshot(self._warehouse, self._tables, found)
         self.snapshot = loaded
         logger.info(
             "scores loaded: %d households, recommender version %s, offer model version %s",

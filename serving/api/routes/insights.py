@@ -18,7 +18,7 @@ from serving.schemas import (
     PromotionWeek,
     problems,
 )
-from serving.warehouse import WarehouseError
+from serving.warehouse import WarehouseError, WarehouseUnavailableError
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/v1/retailers", tags=["insights"])
@@ -28,6 +28,7 @@ ERRORS = problems(
         **AUTH_AND_RATE_ERRORS,
         403: "The token lacks the insights:read scope.",
         404: "Not the token's retailer (another's looks the same as none).",
+        500: "The warehouse rejected the query: a fault on the platform's side, logged with the request id.",
         503: "The warehouse is unavailable; see Retry-After.",
     }
 )
@@ -38,13 +39,17 @@ Filter = Annotated[str, Query(max_length=64)]
 
 
 async def _read(services: AppServices, query: Awaitable[PagedRows]) -> PagedRows:
+    """The rows; 503 with Retry-After while the warehouse is unavailable, 500 when it rejects the query itself."""
     try:
         return await query
     except CircuitOpenError as error:
         wait_s = error.retry_after_s
-    except WarehouseError as error:
+    except WarehouseUnavailableError as error:
         logger.warning("insight query failed: %s", error)
         wait_s = services.config.breaker_reset_s
+    except WarehouseError as error:
+        logger.error("insight query rejected: %s", error)
+        raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, "the insight query failed on the server") from None
     raise HTTPException(
         status.HTTP_503_SERVICE_UNAVAILABLE,
         "the warehouse is unavailable",

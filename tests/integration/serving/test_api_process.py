@@ -34,7 +34,7 @@ from lakehouse.landing.retailers import RETAILERS
 from lakehouse.model_scoring import score_model
 from lakehouse.models import train_model
 from lakehouse.pii_scan import planted_values, presidio, scan_logs
-from lakehouse.processes import free_port
+from lakehouse.processes import answers, free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, analyst_client
 from tests.ml_channels import register_full_offer_model
@@ -105,20 +105,13 @@ def api(settings: Settings, champions: dict[str, int], environment: dict[str, st
         )  # fmt: skip
     try:
         deadline = time.monotonic() + 90
-        while not _ready(url):
+        while not answers(f"{url}/readyz", timeout_s=2):
             assert process.poll() is None, f"lakehouse api exited: {log.read_text()[-2000:]}"
             assert time.monotonic() < deadline, f"lakehouse api not ready in 90 s: {log.read_text()[-2000:]}"
             time.sleep(0.2)
         yield url
     finally:
         stop_process_tree(process, timeout_s=30)
-
-
-def _ready(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def _cli_token(environment: dict[str, str], retailer: str, *scopes: str) -> str:

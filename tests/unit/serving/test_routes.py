@@ -9,6 +9,8 @@ tests/integration/serving.
 from __future__ import annotations
 
 import dataclasses
+import http.server
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -121,6 +123,37 @@ def test_insight_routes_answer_503_with_retry_after_within_a_second_when_the_war
         assert answer.status_code == 503 and int(answer.headers["retry-after"]) >= 1
     metrics = client.get("/metrics").text
     assert "api_warehouse_circuit_open 1.0" in metrics
+
+
+class _RejectsEveryQuery(http.server.BaseHTTPRequestHandler):
+    """A warehouse that is up but refuses the query, as ClickHouse answers a syntax error or an unknown table."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.send_response(400)
+        self.send_header("Content-Length", "38")
+        self.end_headers()
+        self.wfile.write(b"Code: 62. DB::Exception: Syntax error\n")
+
+    def log_message(self, *_: object) -> None:
+        """Quiet: the test reads the API's answers, not the fake warehouse's access lines."""
+
+
+def test_a_query_the_warehouse_rejects_is_a_500_for_the_platform_not_a_503_to_retry() -> None:
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RejectsEveryQuery)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        with TestClient(create_app(_config(warehouse_url=url)), raise_server_exceptions=False) as rejecting:
+            answers = [rejecting.get("/v1/retailers/R01/category-performance", headers=_token()) for _ in range(3)]
+            metrics = rejecting.get("/metrics").text
+    finally:
+        server.shutdown()
+
+    assert [answer.status_code for answer in answers] == [500, 500, 500]
+    assert answers[0].json() == {"detail": "the insight query failed on the server"}
+    assert "retry-after" not in answers[0].headers
+    assert "api_warehouse_circuit_open 0.0" in metrics
 
 
 def test_the_score_routes_wait_for_the_first_load_with_503_and_retry_after() -> None:
