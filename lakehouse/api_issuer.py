@@ -105,6 +105,7 @@ def serving_config(settings: Settings) -> ServingConfig:
         jwks=None if real_provider else local_jwks(settings),
         jwks_url=settings.api_jwks_url,
         reload_interval_s=settings.api_reload_interval_s,
+        warehouse_concurrency=settings.analyst_max_concurrent_queries,
         rate_per_s=settings.api_rate_per_s,
         rate_burst=settings.api_rate_burst,
         cors_origins=tuple(settings.api_cors_origins),

@@ -70,7 +70,9 @@ async def _load_then_reload(services: Services) -> None:
 
 
 def _services(config: ServingConfig, metrics: ApiMetrics) -> Services:
-    warehouse = Warehouse(config.warehouse_url, config.user, config.password, config.warehouse_timeout_s)
+    warehouse = Warehouse(
+        config.warehouse_url, config.user, config.password, config.warehouse_timeout_s, config.warehouse_concurrency
+    )
     breaker = CircuitBreaker(config.breaker_failures, config.breaker_reset_s)
     return Services(
         config=config,

@@ -2,11 +2,14 @@
 
 Every query filters on the calling retailer, bound as a parameter, so a token
 never reaches another retailer's stores. The SQL text is fixed; filters that
-are not given are bound as empty strings and match everything.
+are not given are bound as empty strings and match everything. Requests that
+miss the cache for the same answer at the same time share one warehouse read,
+so an expired entry under load costs one query, not one per waiting request.
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -80,6 +83,7 @@ class Insights:
         self._warehouse = warehouse
         self._breaker = breaker
         self._cache: TTLCache[tuple[Any, ...], PagedRows] = TTLCache(maxsize=entries, ttl=cache_s)
+        self._reading: dict[tuple[Any, ...], asyncio.Task[PagedRows]] = {}
         self._category_sql = _category_performance_sql(tables.category_performance)
         self._promotion_sql = _promotion_effectiveness_sql(tables.promotion_lift)
 
@@ -102,7 +106,21 @@ class Insights:
         cached = self._cache.get(key)
         if cached is not None:
             return cached
+        reading = self._reading.get(key)
+        if reading is None:
+            reading = asyncio.create_task(self._read(key, sql, bound, page.size))
+            self._reading[key] = reading
+            reading.add_done_callback(lambda done: self._read_ended(key, done))
+        return await asyncio.shield(reading)
+
+    async def _read(self, key: tuple[Any, ...], sql: str, bound: Mapping[str, object], size: int) -> PagedRows:
         rows = await self._breaker.call(lambda: self._warehouse.rows(sql, bound))
-        answer = PagedRows(rows[: page.size], has_next=len(rows) > page.size)
+        answer = PagedRows(rows[:size], has_next=len(rows) > size)
         self._cache[key] = answer
         return answer
+
+    def _read_ended(self, key: tuple[Any, ...], read: asyncio.Task[PagedRows]) -> None:
+        """Forget the read; its failure is seen here too, so one whose callers all left is not reported unseen."""
+        del self._reading[key]
+        if not read.cancelled():
+            read.exception()

@@ -35,17 +35,20 @@ def _parsed(text: str) -> list[dict[str, Any]]:
 class Warehouse:
     """Queries the warehouse; values travel as ``param_*`` arguments bound to ``{name:Type}`` placeholders."""
 
-    def __init__(self, url: str, user: str, password: str, timeout_s: float) -> None:
+    def __init__(self, url: str, user: str, password: str, timeout_s: float, concurrency: int) -> None:
+        """``concurrency``: queries sent at once, at most; the rest wait their turn rather than be refused."""
         self.url = url
         self._client = httpx.AsyncClient(
             base_url=url, auth=(user, password), timeout=httpx.Timeout(timeout_s, connect=CONNECT_TIMEOUT_S)
         )
+        self._slots = asyncio.Semaphore(concurrency)
 
     async def rows(self, sql: str, params: Mapping[str, object] | None = None) -> list[dict[str, Any]]:
         """The answer's rows. No settings are sent: a read-only login may change none, so 64-bit ints arrive quoted."""
         bound = {f"param_{name}": escaped(value) for name, value in (params or {}).items()}
         try:
-            answer = await self._client.post("/", params=bound, content=f"{sql} FORMAT JSONEachRow")
+            async with self._slots:
+                answer = await self._client.post("/", params=bound, content=f"{sql} FORMAT JSONEachRow")
         except httpx.HTTPError as error:
             raise WarehouseUnavailableError(
                 f"warehouse {self.url} did not answer: {type(error).__name__} {error}"
