@@ -17,7 +17,7 @@ TEST_WORKERS  ?= 2
 # One pytest worker per core: a third was measured slower on two cores (2479 s against 2308 s
 # for the whole suite), its JVMs and dbt runs contending for the same CPU.
 
-.PHONY: help run test lint bench tools-run tools-test jars minio chromium python-deps require-% clean-data
+.PHONY: help run test lint bench tools-run tools-test jars minio chromium hey python-deps require-% clean-data
 
 help:
 	@echo "make run    install what is missing, run the platform on the embedded defaults"
@@ -40,7 +40,7 @@ lint: python-deps
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-bench: tools-test
+bench: tools-test hey
 	$(BIN)/python -m bench
 
 tools-run: python-deps jars minio
@@ -77,6 +77,11 @@ chromium:
 	@command -v chromium >/dev/null || { \
 	  echo "installing Debian's chromium for browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+hey:
+	@command -v hey >/dev/null || { \
+	  echo "installing Debian's hey for the API load benchmark"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq hey >/dev/null; }
 
 clean-data:
 	rm -rf data

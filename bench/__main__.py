@@ -10,11 +10,13 @@ import tempfile
 from datetime import UTC, datetime
 from typing import Any
 
+from bench import api_load
 from bench.stages import BASELINES, STAGES
 from lakehouse.settings import PROJECT_ROOT, get_settings
 
 README = PROJECT_ROOT / "README.md"
 TABLE_START, TABLE_END = "<!-- bench:start -->", "<!-- bench:end -->"
+API_TABLE_START, API_TABLE_END = "<!-- bench-api:start -->", "<!-- bench-api:end -->"
 
 
 def run_stage(stage: str) -> dict[str, Any]:
@@ -77,11 +79,19 @@ def main() -> None:
         for stage in STAGES
         if (results_dir / f"{stage}.json").exists()
     }
-    text = README.read_text()
-    if TABLE_START in text and TABLE_END in text:
-        head, rest = text.split(TABLE_START, 1)
-        README.write_text(f"{head}{TABLE_START}\n{readme_table(latest)}\n{TABLE_END}{rest.split(TABLE_END, 1)[1]}")
-    print(f"results: {results_dir}; table: README.md (benchmarks)")
+    text = _between(README.read_text(), TABLE_START, TABLE_END, readme_table(latest))
+    if "api_load" in latest:
+        text = _between(text, API_TABLE_START, API_TABLE_END, api_load.readme_table(latest["api_load"]))
+    README.write_text(text)
+    print(f"results: {results_dir}; tables: README.md (benchmarks)")
+
+
+def _between(text: str, start: str, end: str, table: str) -> str:
+    """``text`` with what lies between the ``start`` and ``end`` markers replaced by ``table``."""
+    if start not in text or end not in text:
+        return text
+    head, rest = text.split(start, 1)
+    return f"{head}{start}\n{table}\n{end}{rest.split(end, 1)[1]}"
 
 
 if __name__ == "__main__":

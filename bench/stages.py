@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from bench.api_load import api_under_load, prepare_api_load
 from bench.common import Outcome, Stage, bench_settings
 from bench.dbt_marts import dbt_build_full, dbt_run_marts, duckdb_marts, prepare_duckdb, prepare_warehouse
 from bench.warehouse import (
@@ -274,6 +275,9 @@ STAGES: dict[str, Stage] = {
     ),
     "ml_score_offer_response": Stage(
         _prepare_scoring("offer_response"), ml_scoring, "the offer champion: every targeted pair, gold + warehouse"
+    ),
+    "api_load": Stage(
+        prepare_api_load, api_under_load, "the API at 500 requests/s, 60 s per route, vs bare uvicorn; rows = requests"
     ),
 }
 
