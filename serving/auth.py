@@ -1,11 +1,18 @@
-"""Bearer tokens: JWTs signed RS256 by the configured issuer, checked against its JWKS with PyJWT."""
+"""Bearer tokens: JWTs signed RS256 by the configured issuer, checked against its JWKS with PyJWT.
+
+A token verified once is trusted again from memory until it expires, for at
+most ``VERIFIED_TRUST_S``: an app sends the same token with every request, and
+decoding and verifying it each time was a third of a request's time.
+"""
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import jwt
+from cachetools import TLRUCache
 from starlette.concurrency import run_in_threadpool
 
 SCOPES = ("recommendations:read", "offers:read", "insights:read")
@@ -16,6 +23,10 @@ JWKS_CACHE_S = 300
 JWKS_TIMEOUT_S = 2
 LEEWAY_S = 30
 """Clock skew tolerated between the issuer and this host."""
+VERIFIED_TRUST_S = 60
+"""How long a verified token is trusted without verifying it again (never past its expiry), so a key the
+issuer withdraws stops working within ``JWKS_CACHE_S`` plus this."""
+VERIFIED_ENTRIES = 10_000
 
 
 class UntrustedTokenError(Exception):
@@ -43,8 +54,19 @@ class TokenVerifier:
         self._client = (
             jwt.PyJWKClient(jwks_url, lifespan=JWKS_CACHE_S, timeout=JWKS_TIMEOUT_S) if jwks is None else None
         )
+        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+            maxsize=VERIFIED_ENTRIES, ttu=_trusted_until, timer=time.time
+        )
 
     async def verify(self, token: str) -> Principal:
+        verified = self._verified.get(token)
+        if verified is not None:
+            return verified[0]
+        principal, expires_at = await self._verify_afresh(token)
+        self._verified[token] = (principal, expires_at)
+        return principal
+
+    async def _verify_afresh(self, token: str) -> tuple[Principal, float]:
         try:
             key = await self._signing_key(token)
             claims = jwt.decode(
@@ -61,7 +83,7 @@ class TokenVerifier:
         retailer, subject, scope = claims["retailer"], claims["sub"], claims.get("scope", "")
         if not isinstance(retailer, str) or not retailer or not isinstance(scope, str):
             raise UntrustedTokenError("the token's retailer and scope claims must be strings")
-        return Principal(str(subject), retailer, frozenset(scope.split()))
+        return Principal(str(subject), retailer, frozenset(scope.split())), float(claims["exp"])
 
     async def _signing_key(self, token: str) -> Any:
         if self._client is not None:
@@ -75,3 +97,8 @@ class TokenVerifier:
             return self._keys[kid].key
         except KeyError:
             raise UntrustedTokenError("the token is signed by a key the issuer does not publish") from None
+
+
+def _trusted_until(_token: str, verified: tuple[Principal, float], now: float) -> float:
+    """A verified token's entry lasts ``VERIFIED_TRUST_S`` or until the token expires (with the leeway), if sooner."""
+    return min(now + VERIFIED_TRUST_S, verified[1] + LEEWAY_S)
