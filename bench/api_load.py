@@ -14,6 +14,7 @@ target's p99 is the worst stream's, an upper bound of the pooled p99.
 from __future__ import annotations
 
 import atexit
+import math
 import re
 import subprocess
 import sys
@@ -145,12 +146,19 @@ def parse_summary(text: str) -> dict[str, Any]:
     total_s = float(re.search(r"Total:\s+([\d.]+) secs", text)[1])  # type: ignore[index]
     statuses = {int(code): int(count) for code, count in re.findall(r"\[(\d{3})\]\s+(\d+) responses", text)}
     errors = sum(int(count) for count in re.findall(r"\[(\d+)\]\s+(?!responses)\S.*", _section(text, "Error")))
-    latency = {int(p): round(float(s) * 1000, 1) for p, s in re.findall(r"(\d+)% in ([\d.]+) secs", text)}
+    latency = {
+        int(p): round(float(s) * 1000, 1)
+        for p, s in re.findall(r"(\d+)% in ([\d.]+) secs", _section(text, "Latency"))
+        if int(p) in PERCENTILES
+    }
     return {"seconds": total_s, "statuses": statuses, "transport_errors": errors, "latency_ms": latency}
 
 
 def _section(text: str, title: str) -> str:
-    return text.split(f"{title} distribution:", 1)[1] if f"{title} distribution:" in text else ""
+    """The lines under ``<title> distribution:``, up to the next blank line (hey prints "0% in" for none)."""
+    if f"{title} distribution:" not in text:
+        return ""
+    return text.split(f"{title} distribution:", 1)[1].lstrip("\n").split("\n\n", 1)[0]
 
 
 def _cpu_s(pid: int) -> float:
@@ -172,19 +180,24 @@ def _under_load(streams: list[Stream], server_pid: int) -> dict[str, Any]:
         "ok": ok,
         "errors": errors,
         "throughput_per_s": round(ok / seconds, 1),
-        "server_cpu_ms_per_request": round(server_cpu_s * 1000 / answered, 3),
-        "latency_ms": {
-            str(percentile): max(part["latency_ms"][percentile] for part in parsed) for percentile in PERCENTILES
-        },
+        "server_cpu_ms_per_request": round(server_cpu_s * 1000 / answered, 3) if answered else None,
+        "latency_ms": {str(percentile): _worst(parsed, percentile) for percentile in PERCENTILES},
         "streams": {stream.retailer: part for stream, part in zip(streams, parsed, strict=True)},
     }
+
+
+def _worst(parsed: list[dict[str, Any]], percentile: int) -> float | None:
+    """The highest stream's latency at ``percentile``; None when a stream has none (it got no answer)."""
+    found = [part["latency_ms"].get(percentile) for part in parsed]
+    return None if None in found else max(found)
 
 
 def api_under_load(targets: LoadTargets) -> Outcome:
     """Each target in turn for ``LOAD_S`` seconds at the fixed rate; the ratios are to the bare endpoint."""
     detail = {target: _under_load(targets.streams[target], targets.server_pids[target]) for target in TARGETS}
     for target in TARGETS:
-        detail[target]["vs_bare"] = round(detail[target]["throughput_per_s"] / detail["bare"]["throughput_per_s"], 2)
+        bare = detail["bare"]["throughput_per_s"]
+        detail[target]["vs_bare"] = round(detail[target]["throughput_per_s"] / bare, 2) if bare else None
     plot_latency(detail, PLOT)
     return Outcome(sum(detail[target]["ok"] + detail[target]["errors"] for target in TARGETS), detail)
 
@@ -198,7 +211,8 @@ def plot_latency(detail: dict[str, Any], path: Path) -> None:
     figure, axes = plt.subplots(figsize=(7, 4))
     for target in TARGETS:
         latency = detail[target]["latency_ms"]
-        axes.plot(PERCENTILES, [latency[str(p)] for p in PERCENTILES], marker="o", label=target.replace("_", " "))
+        points = [math.nan if latency[str(p)] is None else latency[str(p)] for p in PERCENTILES]
+        axes.plot(PERCENTILES, points, marker="o", label=target.replace("_", " "))
     axes.axhline(25, color="grey", linestyle="--", linewidth=1, label="p99 target, 25 ms")
     axes.set_xlabel("percentile of requests")
     axes.set_ylabel("latency, ms (worst retailer stream)")
@@ -221,7 +235,12 @@ def readme_table(result: dict[str, Any]) -> str:
         figures = result["detail"][target]
         lines.append(
             f"| {target.replace('_', ' ')} | {figures['offered_per_s']} | {figures['ok']:,} | "
-            f"{figures['throughput_per_s']:,.1f} | {figures['vs_bare']}x | {figures['latency_ms']['50']} | "
-            f"{figures['latency_ms']['99']} | {figures['errors']} | {figures['server_cpu_ms_per_request']} |"
+            f"{figures['throughput_per_s']:,.1f} | {_shown(figures['vs_bare'], 'x')} | "
+            f"{_shown(figures['latency_ms']['50'])} | {_shown(figures['latency_ms']['99'])} | {figures['errors']} | "
+            f"{_shown(figures['server_cpu_ms_per_request'])} |"
         )
     return "\n".join(lines)
+
+
+def _shown(value: float | None, unit: str = "") -> str:
+    return "-" if value is None else f"{value}{unit}"

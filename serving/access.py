@@ -7,6 +7,7 @@ import logging
 import re
 import time
 import uuid
+from contextvars import ContextVar
 from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -17,6 +18,8 @@ logger = logging.getLogger("serving.access")
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 """A caller's ``x-request-id`` is kept only when it is this plain; anything else could forge log lines."""
+CURRENT_REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
+"""The request being answered, for the lines the routes log about it."""
 MAX_URL_CHARS = 2048
 MAX_BODY_BYTES = 1024
 """Every route is a GET: a request with a body larger than this is refused unread."""
@@ -40,6 +43,7 @@ class AccessLog:
         headers = dict(scope["headers"])
         offered = headers.get(b"x-request-id", b"").decode("latin-1")
         request_id = offered if REQUEST_ID.match(offered) else uuid.uuid4().hex
+        current = CURRENT_REQUEST_ID.set(request_id)
         status = 500
 
         async def send_with_id(message: Message) -> None:
@@ -68,6 +72,7 @@ class AccessLog:
                 "ms": round(elapsed * 1000, 2),
             }
             logger.info(json.dumps(line))
+            CURRENT_REQUEST_ID.reset(current)
 
 
 def _refusal(scope: Scope, headers: dict[bytes, bytes]) -> tuple[int, str] | None:

@@ -54,7 +54,7 @@ class TokenVerifier:
         self._client = (
             jwt.PyJWKClient(jwks_url, lifespan=JWKS_CACHE_S, timeout=JWKS_TIMEOUT_S) if jwks is None else None
         )
-        self._verified: TLRUCache[str, tuple[Principal, float]] = TLRUCache(
+        self._verified: TLRUCache[str, tuple[Principal, int]] = TLRUCache(
             maxsize=VERIFIED_ENTRIES, ttu=_trusted_until, timer=time.time
         )
 
@@ -66,7 +66,7 @@ class TokenVerifier:
         self._verified[token] = (principal, expires_at)
         return principal
 
-    async def _verify_afresh(self, token: str) -> tuple[Principal, float]:
+    async def _verify_afresh(self, token: str) -> tuple[Principal, int]:
         try:
             key = await self._signing_key(token)
             claims = jwt.decode(
@@ -83,7 +83,7 @@ class TokenVerifier:
         retailer, subject, scope = claims["retailer"], claims["sub"], claims.get("scope", "")
         if not isinstance(retailer, str) or not retailer or not isinstance(scope, str):
             raise UntrustedTokenError("the token's retailer and scope claims must be strings")
-        return Principal(str(subject), retailer, frozenset(scope.split())), float(claims["exp"])
+        return Principal(str(subject), retailer, frozenset(scope.split())), int(claims["exp"])
 
     async def _signing_key(self, token: str) -> Any:
         if self._client is not None:
@@ -99,6 +99,6 @@ class TokenVerifier:
             raise UntrustedTokenError("the token is signed by a key the issuer does not publish") from None
 
 
-def _trusted_until(_token: str, verified: tuple[Principal, float], now: float) -> float:
+def _trusted_until(_token: str, verified: tuple[Principal, int], now: float) -> float:
     """A verified token's entry lasts ``VERIFIED_TRUST_S`` or until the token expires (with the leeway), if sooner."""
     return min(now + VERIFIED_TRUST_S, verified[1] + LEEWAY_S)

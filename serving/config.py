@@ -36,7 +36,7 @@ class ServingConfig:
     reload_interval_s: float = 30.0
     warehouse_timeout_s: float = 5.0
     warehouse_concurrency: int = 4
-    """Queries the API sends at once, at most: the read-only login's cap, so the warehouse never refuses one."""
+    """Queries the API sends at once, at most (the read-only login's cap); the rest wait, up to the query timeout."""
     insight_cache_s: float = 60.0
     insight_cache_entries: int = 4096
     breaker_failures: int = 3

@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, status
 
+from serving.access import CURRENT_REQUEST_ID
 from serving.api.deps import AppServices, page_of, tenant_retailer, week_range
 from serving.breaker import CircuitOpenError
 from serving.insights import Page, PagedRows, WeekRange
@@ -45,10 +46,10 @@ async def _read(services: AppServices, query: Awaitable[PagedRows]) -> PagedRows
     except CircuitOpenError as error:
         wait_s = error.retry_after_s
     except WarehouseUnavailableError as error:
-        logger.warning("insight query failed: %s", error)
+        logger.warning("request %s: insight query failed: %s", CURRENT_REQUEST_ID.get(), error)
         wait_s = services.config.breaker_reset_s
     except WarehouseError as error:
-        logger.error("insight query rejected: %s", error)
+        logger.error("request %s: insight query rejected: %s", CURRENT_REQUEST_ID.get(), error)
         raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, "the insight query failed on the server") from None
     raise HTTPException(
         status.HTTP_503_SERVICE_UNAVAILABLE,

@@ -139,13 +139,18 @@ class _RejectsEveryQuery(http.server.BaseHTTPRequestHandler):
         """Quiet: the test reads the API's answers, not the fake warehouse's access lines."""
 
 
-def test_a_query_the_warehouse_rejects_is_a_500_for_the_platform_not_a_503_to_retry() -> None:
+def test_a_query_the_warehouse_rejects_is_a_500_for_the_platform_not_a_503_to_retry(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _RejectsEveryQuery)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}"
         with TestClient(create_app(_config(warehouse_url=url)), raise_server_exceptions=False) as rejecting:
-            answers = [rejecting.get("/v1/retailers/R01/category-performance", headers=_token()) for _ in range(3)]
+            answers = [
+                rejecting.get("/v1/retailers/R01/category-performance", headers={**_token(), "x-request-id": f"r{n}"})
+                for n in range(3)
+            ]
             metrics = rejecting.get("/metrics").text
     finally:
         server.shutdown()
@@ -154,6 +159,8 @@ def test_a_query_the_warehouse_rejects_is_a_500_for_the_platform_not_a_503_to_re
     assert answers[0].json() == {"detail": "the insight query failed on the server"}
     assert "retry-after" not in answers[0].headers
     assert "api_warehouse_circuit_open 0.0" in metrics
+    rejected = [record.getMessage() for record in caplog.records if "insight query rejected" in record.getMessage()]
+    assert [line.split(":")[0] for line in rejected] == ["request r0", "request r1", "request r2"]
 
 
 def test_the_score_routes_wait_for_the_first_load_with_503_and_retry_after() -> None:
