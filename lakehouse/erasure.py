@@ -59,7 +59,7 @@ from lakehouse.reconciliation import record_landing_sales
 from lakehouse.score_tables import SCORE_TABLES
 from lakehouse.settings import Settings
 from lakehouse.warehouse import admin_client, is_serving
-from spark_jobs.delta_io import append_once, table_exists
+from spark_jobs.delta_io import table_exists
 from spark_jobs.erasure import (
     delete_rows,
     files_holding,
@@ -68,7 +68,7 @@ from spark_jobs.erasure import (
     purge_history,
     versions_holding,
 )
-from spark_jobs.ingest import LEDGER_SCHEMA, ledger_entries
+from spark_jobs.ingest import append_to_ledger, ledger_entries
 from spark_jobs.session import SparkSource
 from spark_jobs.tables import TABLES
 
@@ -184,22 +184,18 @@ def _erase_from_lake(spark_source: SparkSource, settings: Settings, households: 
                 report.add(files=1)
 
 
-def _erase_from_landing(
-    spark: SparkSource, settings: Settings, households: list[int], ledger_batch: str, found: _Found
-) -> None:
+def _erase_from_landing(settings: Settings, households: list[int], ledger_batch: str, found: _Found) -> None:
     store = landing_store(settings)
     with stage(f"erasing from landing files ({default_policy().erasure.landing.value})") as report:
         results = erase_from_landing(store, set(households), default_policy().erasure.landing)
         report.add(rows=sum(result.rows_removed for result in results), files=len(results))
-    _mark_rewritten_as_ingested(spark, settings, results, ledger_batch)
+    _mark_rewritten_as_ingested(settings, results, ledger_batch)
     for result in results:
         for household, rows in result.rows_by_household.items():
             found.add(household, RemovedRows("landing", f"{store.uri_of(result.relative_path)}", rows, result.action))
 
 
-def _mark_rewritten_as_ingested(
-    spark: SparkSource, settings: Settings, results: list[LandingErasureResult], ledger_batch: str
-) -> None:
+def _mark_rewritten_as_ingested(settings: Settings, results: list[LandingErasureResult], ledger_batch: str) -> None:
     """A rewritten file has a new checksum: when its earlier version was ingested, the ledger records the new one.
 
     Ingestion then does not take the file for a correction. A version never ingested (a correction that landed
@@ -215,7 +211,7 @@ def _mark_rewritten_as_ingested(
         and result.old_checksum in ledger[result.table].get(result.relative_path, set())
     ]  # fmt: skip
     if entries:
-        append_once(spark().createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:erasure:{ledger_batch}")
+        append_to_ledger(layout, entries, f"ledger:erasure:{ledger_batch}")
 
 
 def _erase_from_datasets(settings: Settings, households: list[int], found: _Found) -> None:
@@ -439,7 +435,7 @@ def _erase_everywhere(
     found = _Found()
     rebuilt: list[str] = []
     for round_number in range(1, VERIFY_ROUNDS + 1):
-        _erase_from_landing(spark, settings, households, f"{batch_id}-{round_number}", found)
+        _erase_from_landing(settings, households, f"{batch_id}-{round_number}", found)
         _erase_from_lake(spark, settings, households, found)
         _erase_from_datasets(settings, households, found)
         record_landing_sales(settings, lake_layout(settings))

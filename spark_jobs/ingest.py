@@ -25,6 +25,7 @@ from datetime import datetime
 from functools import reduce
 from pathlib import Path
 
+import pyarrow as pa
 from deltalake import DeltaTable
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
@@ -43,6 +44,7 @@ from pyspark.sql.functions import (
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
 from governance.delta_read import commits, open_delta, read_delta
+from governance.delta_write import append_rows_once
 from governance.policy import ColumnRule, Policy, PolicyViolationError
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
 from spark_jobs.conform import (
@@ -77,19 +79,20 @@ against 285 s in memory with 8 GB.
 MAX_REJECTED_SHARE = 0.5
 """Table rule: a landing file with more than half its rows rejected is a broken feed, not a few bad rows."""
 
-LEDGER_SCHEMA = StructType(
+LEDGER_SCHEMA = pa.schema(
     [
-        StructField("table", StringType()),
-        StructField("source_file", StringType()),
-        StructField("source_checksum", StringType()),
-        StructField("batch_id", StringType()),
-        StructField("rows_in", LongType()),
-        StructField("rows_accepted", LongType()),
-        StructField("rows_quarantined", LongType()),
-        StructField("policy_version", LongType()),
-        StructField("ingested_at", TimestampType()),
+        pa.field("table", pa.string()),
+        pa.field("source_file", pa.string()),
+        pa.field("source_checksum", pa.string()),
+        pa.field("batch_id", pa.string()),
+        pa.field("rows_in", pa.int64()),
+        pa.field("rows_accepted", pa.int64()),
+        pa.field("rows_quarantined", pa.int64()),
+        pa.field("policy_version", pa.int64()),
+        pa.field("ingested_at", pa.timestamp("us", tz="UTC")),
     ]
 )
+"""The ledger's rows, appended with delta-rs (:func:`append_to_ledger`): a few rows per batch, no Spark job."""
 
 
 @dataclass(frozen=True)
@@ -423,7 +426,7 @@ def ingest_table(
         else:
             append_once(silver_rows, silver, app_id, partition_by=spec.partition_by)
         report.silver_version, report.rows_written = _last_commit_rows(layout, silver)
-        _append_ledger(spark, layout, spec, kept, per_file, batch_id, privacy.policy.version, ingested_at)
+        _append_ledger(layout, spec, kept, per_file, batch_id, privacy.policy.version, ingested_at)
     finally:
         if repeats is not None:
             repeats.unpersist()
@@ -512,8 +515,13 @@ def _redeliveries(
     return redelivered(governed, existing, spec.keys, compared).persist(BATCH_STORAGE)
 
 
+def append_to_ledger(layout: LakeLayout, entries: Sequence[tuple[object, ...]], app_id: str) -> None:
+    """Append ``entries`` (rows of :data:`LEDGER_SCHEMA`) to the ledger unless ``app_id`` is already committed."""
+    rows = [dict(zip(LEDGER_SCHEMA.names, entry, strict=True)) for entry in entries]
+    append_rows_once(layout.ledger, layout.storage_options, pa.Table.from_pylist(rows, LEDGER_SCHEMA), app_id)
+
+
 def _append_ledger(
-    spark: SparkSession,
     layout: LakeLayout,
     spec: TableSpec,
     files: Sequence[LandingFile],
@@ -531,4 +539,4 @@ def _append_ledger(
             (spec.name, file.relative_path, file.checksum, batch_id, total, accepted, total - accepted,
              policy_version, ingested_at)
         )  # fmt: skip
-    append_once(spark.createDataFrame(entries, LEDGER_SCHEMA), layout.ledger, f"ledger:{spec.name}:{batch_id}")
+    append_to_ledger(layout, entries, f"ledger:{spec.name}:{batch_id}")
