@@ -18,7 +18,6 @@ import math
 import re
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ from typing import Any
 import psutil
 
 from bench.common import Outcome
-from bench.warehouse import prepare_silver, start_scratch_warehouse
+from bench.warehouse import scratch_platform, train_champion
 from lakehouse.api_issuer import mint_token
 from lakehouse.api_process import ApiProcess
 from lakehouse.child_server import start_child, stop_child
@@ -65,17 +64,12 @@ def _built_platform(scratch: Path) -> Settings:
     """A warehouse over the full silver lake with the marts built and both champions' scores in it."""
     from lakehouse.dbt import build_marts
     from lakehouse.model_scoring import score_model
-    from lakehouse.models import train_model
     from ml.jobs import MODELS
 
-    settings = start_scratch_warehouse(prepare_silver(scratch), scratch).settings.model_copy(
-        update={"data_dir": scratch}
-    )
+    settings = scratch_platform(scratch)
     build_marts(settings)
     for model in MODELS:
-        trained = train_model(settings, model)
-        if not trained.registration.verdict.promoted:
-            raise RuntimeError(f"{model} was not promoted, so nothing serves: {trained.registration.verdict.text}")
+        train_champion(settings, model)
         score_model(settings, model)
     return settings
 
@@ -92,13 +86,8 @@ def _one_household_per_retailer(settings: Settings) -> dict[str, int]:
 
 
 def _start_api(settings: Settings) -> tuple[str, int]:
-    api = ApiProcess(settings, free_port()).start()
+    api = ApiProcess(settings, free_port()).start(timeout_s=300, ready_path="/readyz")
     atexit.register(api.stop)
-    deadline = time.monotonic() + 300
-    while not answers(f"{api.url}/readyz", timeout_s=2):
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the API did not load its scores in 300 s; see {api.log_path}")
-        time.sleep(0.5)
     assert api.process is not None
     return api.url, api.process.pid
 

@@ -24,7 +24,8 @@ from bench.warehouse import (
     prepare_endpoint,
     prepare_in_process,
     prepare_silver,
-    start_scratch_warehouse,
+    scratch_platform,
+    train_champion,
 )
 from bench.warehouse_rows import prepare_endpoint as prepare_rows_endpoint
 from bench.warehouse_rows import prepare_in_process as prepare_rows_in_process
@@ -226,14 +227,8 @@ def ml_training(prepared: tuple[Settings, Any]) -> Outcome:
 def _prepare_scoring(model: Model) -> Callable[[Path], tuple[Settings, Model]]:
     def prepare(scratch: Path) -> tuple[Settings, Model]:
         """A warehouse over the full silver, and the model trained and registered (champion in a new registry)."""
-        from lakehouse.models import train_model
-
-        settings = start_scratch_warehouse(prepare_silver(scratch), scratch).settings.model_copy(
-            update={"data_dir": scratch}
-        )
-        trained = train_model(settings, model)
-        if not trained.registration.verdict.promoted:
-            raise RuntimeError(f"{model} was not promoted, so nothing may score: {trained.registration.verdict.text}")
+        settings = scratch_platform(scratch)
+        train_champion(settings, model)
         return settings, model
 
     return prepare

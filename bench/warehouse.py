@@ -16,7 +16,7 @@ import statistics
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bench.common import Outcome, bench_settings
@@ -24,6 +24,9 @@ from lakehouse.landing.land import land_sources
 from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess
+
+if TYPE_CHECKING:
+    from ml.jobs import Model
 
 QUERY_FORMAT = "Native"
 PING_SAMPLES = 5000
@@ -111,6 +114,20 @@ def start_scratch_warehouse(shared: Settings, scratch: Path) -> WarehouseProcess
     process = WarehouseProcess(settings, log_path=scratch / "warehouse.log").start()
     atexit.register(process.stop)
     return process
+
+
+def scratch_platform(scratch: Path) -> Settings:
+    """Settings for a warehouse over the full silver lake, with the scratch folder as data folder (registry, logs)."""
+    return start_scratch_warehouse(prepare_silver(scratch), scratch).settings.model_copy(update={"data_dir": scratch})
+
+
+def train_champion(settings: Settings, model: Model) -> None:
+    """Train and register ``model``; it must become champion, or nothing may score or serve with it."""
+    from lakehouse.models import train_model
+
+    trained = train_model(settings, model)
+    if not trained.registration.verdict.promoted:
+        raise RuntimeError(f"{model} was not promoted, so nothing may use it: {trained.registration.verdict.text}")
 
 
 def prepare_endpoint(scratch: Path) -> tuple[Any, dict[str, str], str]:

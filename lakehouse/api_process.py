@@ -17,6 +17,8 @@ from lakehouse.settings import PROJECT_ROOT, Settings
 class ApiProcess:
     settings: Settings
     port: int
+    starts_warehouse: bool = True
+    """False under ``lakehouse up``, which started the warehouse: a warehouse that stops is not restarted by the API."""
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property
@@ -27,12 +29,17 @@ class ApiProcess:
     def log_path(self) -> Path:
         return self.settings.data_dir / "logs" / "api.log"
 
-    def start(self, timeout_s: float = 60.0) -> ApiProcess:
-        """Start the API and wait until it answers ``/healthz``; the scores may still be loading (see ``/readyz``)."""
+    def start(self, timeout_s: float = 60.0, ready_path: str = "/healthz") -> ApiProcess:
+        """Start the API and wait until ``ready_path`` answers 200.
+
+        ``/healthz`` answers once the process serves, while the scores may
+        still be loading; ``/readyz`` once the warehouse answered and the scores are loaded.
+        """
         self.process = start_child(
             f"the API at {self.url}",
-            [str(Path(sys.executable).with_name("lakehouse")), "api", "--port", str(self.port)],
-            ready=lambda: answers(f"{self.url}/healthz", timeout_s=1.0),
+            [str(Path(sys.executable).with_name("lakehouse")), "api", "--port", str(self.port)]
+            + ([] if self.starts_warehouse else ["--no-start-warehouse"]),
+            ready=lambda: answers(f"{self.url}{ready_path}", timeout_s=2.0),
             log_path=self.log_path,
             timeout_s=timeout_s,
             environment={**os.environ, **self.settings.as_environment()},

@@ -84,8 +84,10 @@ class Insights:
         self._breaker = breaker
         self._cache: TTLCache[tuple[Any, ...], PagedRows] = TTLCache(maxsize=entries, ttl=cache_s)
         self._reading: dict[tuple[Any, ...], asyncio.Task[PagedRows]] = {}
-        self._category_sql = _category_performance_sql(tables.category_performance)
-        self._promotion_sql = _promotion_effectiveness_sql(tables.promotion_lift)
+        self._queries = {
+            "category_performance": _category_performance_sql(tables.category_performance),
+            "promotion_effectiveness": _promotion_effectiveness_sql(tables.promotion_lift),
+        }
 
     @property
     def circuit_is_open(self) -> bool:
@@ -95,20 +97,21 @@ class Insights:
         self, retailer: str, weeks: WeekRange, department: str, category: str, page: Page
     ) -> PagedRows:
         params = {"retailer": retailer, "department": department, "category": category}
-        return await self._paged(self._category_sql, params, weeks, page)
+        return await self._paged("category_performance", params, weeks, page)
 
     async def promotion_effectiveness(self, retailer: str, weeks: WeekRange, page: Page) -> PagedRows:
-        return await self._paged(self._promotion_sql, {"retailer": retailer}, weeks, page)
+        return await self._paged("promotion_effectiveness", {"retailer": retailer}, weeks, page)
 
-    async def _paged(self, sql: str, params: Mapping[str, object], weeks: WeekRange, page: Page) -> PagedRows:
+    async def _paged(self, query: str, params: Mapping[str, object], weeks: WeekRange, page: Page) -> PagedRows:
+        """One page of the named query's rows; cached, and shared with a read of the same page under way."""
         bound = {**params, "first": weeks.first, "last": weeks.last, "limit": page.size + 1, "offset": page.offset}
-        key = (sql, *sorted(bound.items()))
+        key = (query, *sorted(bound.items()))
         cached = self._cache.get(key)
         if cached is not None:
             return cached
         reading = self._reading.get(key)
         if reading is None:
-            reading = asyncio.create_task(self._read(key, sql, bound, page.size))
+            reading = asyncio.create_task(self._read(key, self._queries[query], bound, page.size))
             self._reading[key] = reading
             reading.add_done_callback(lambda done: self._read_ended(key, done))
         return await asyncio.shield(reading)

@@ -28,18 +28,18 @@ from deltalake import DeltaTable
 
 from governance.pii_scan import PiiScanner
 from lakehouse.api_issuer import LOCAL_ISSUER, local_jwks
+from lakehouse.api_process import ApiProcess
 from lakehouse.dbt import DbtBuild
 from lakehouse.ingest import lake_layout
 from lakehouse.landing.retailers import RETAILERS
 from lakehouse.model_scoring import score_model
 from lakehouse.models import train_model
 from lakehouse.pii_scan import planted_values, presidio, scan_logs
-from lakehouse.processes import answers, free_port
+from lakehouse.processes import free_port
 from lakehouse.settings import Settings
 from lakehouse.warehouse import WarehouseProcess, analyst_client
 from tests.ml_channels import register_full_offer_model
 from tests.network_cut import NetworkCut, relay_to
-from tests.processes import stop_process_tree
 from tests.serving_tokens import bad_tokens
 
 pytestmark = pytest.mark.integration
@@ -92,26 +92,14 @@ def environment(settings: Settings, relay: NetworkCut) -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def api(settings: Settings, champions: dict[str, int], environment: dict[str, str]) -> Iterator[str]:
-    """``lakehouse api --port P``, ready once ``/readyz`` answers 200 (warehouse reachable, scores loaded)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = settings.data_dir / "logs" / "api-process.log"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    with log.open("w") as output:
-        process = subprocess.Popen(
-            [LAKEHOUSE, "api", "--port", str(port)], env=environment, stdout=output, stderr=subprocess.STDOUT,
-            text=True,
-        )  # fmt: skip
+def api(settings: Settings, champions: dict[str, int], relay: NetworkCut) -> Iterator[str]:
+    """``lakehouse api --port P`` reaching the warehouse through the relay, ready once ``/readyz`` answers 200."""
+    process = ApiProcess(settings.model_copy(update={"clickhouse_url": relay.url}), free_port())
+    process.start(timeout_s=90, ready_path="/readyz")
     try:
-        deadline = time.monotonic() + 90
-        while not answers(f"{url}/readyz", timeout_s=2):
-            assert process.poll() is None, f"lakehouse api exited: {log.read_text()[-2000:]}"
-            assert time.monotonic() < deadline, f"lakehouse api not ready in 90 s: {log.read_text()[-2000:]}"
-            time.sleep(0.2)
-        yield url
+        yield process.url
     finally:
-        stop_process_tree(process, timeout_s=30)
+        process.stop()
 
 
 def _cli_token(environment: dict[str, str], retailer: str, *scopes: str) -> str:
