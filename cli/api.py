@@ -21,6 +21,13 @@ def serve(
     port: Annotated[
         int | None, typer.Option("--port", help="Port on the loopback (default: LAKEHOUSE_API_PORT).")
     ] = None,
+    start_warehouse: Annotated[
+        bool,
+        typer.Option(
+            "--start-warehouse/--no-start-warehouse",
+            help="Start the embedded warehouse when it is not serving (`lakehouse up` starts it itself).",
+        ),
+    ] = True,
 ) -> None:
     """Serve the API on 127.0.0.1 (port 8000 by default) until Ctrl-C; starts the embedded warehouse if needed."""
     if context.invoked_subcommand is not None:
@@ -32,7 +39,8 @@ def serve(
     from serving.app import create_app
 
     settings = settings_of(context)
-    ensure_warehouse(settings)
+    if start_warehouse:
+        ensure_warehouse(settings)
     access_log = log_to_own_file(settings.data_dir, "serving.access", ACCESS_LOG)
     bound = port or settings.api_port
     url = f"http://{settings.api_host}:{bound}"

@@ -227,7 +227,7 @@ def up(
 
     settings = settings_of(context)
     ui = DagsterUI(settings, dagster_home(settings), port)
-    api = ApiProcess(settings, api_port or settings.api_port)
+    api = ApiProcess(settings, api_port or settings.api_port, starts_warehouse=False)
     interrupts_stop_this_process()
     with ExitStack() as started:
         try:
