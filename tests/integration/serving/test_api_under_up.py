@@ -21,7 +21,7 @@ def test_an_api_started_by_up_waits_for_a_stopped_warehouse_instead_of_starting_
 
         assert ready.status_code == 503, ready.text
         assert not answers(f"{settings.clickhouse_url}/ping")
-        assert not settings.warehouse_data_path.exists()
+        assert settings.warehouse_data_path is not None and not settings.warehouse_data_path.exists()
         assert api.process is not None and api.process.poll() is None
     finally:
         api.stop()
