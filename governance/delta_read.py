@@ -90,3 +90,12 @@ def read_delta(table: DeltaTable, columns: list[str] | None = None) -> pa.Table:
     with reading(table.table_uri):
         answer = QueryBuilder().register("delta_table", table).execute(f"SELECT {selected} FROM delta_table")
         return pa.table(answer).cast(schema)
+
+
+def distinct_rows(table: DeltaTable, columns: list[str]) -> pa.Table:
+    """The distinct combinations of ``columns`` in ``table`` at its current version, computed by DataFusion."""
+    schema = pa.schema([arrow_schema(table).field(name) for name in columns])
+    selected = ", ".join('"' + name.replace('"', '""') + '"' for name in columns)
+    with reading(table.table_uri):
+        answer = QueryBuilder().register("delta_table", table).execute(f"SELECT DISTINCT {selected} FROM delta_table")
+        return pa.table(answer).cast(schema)

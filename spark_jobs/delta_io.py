@@ -109,10 +109,3 @@ def upsert_by_key(
     with idempotent_dml(spark, app_id):
         merge.execute()
 
-
-def ingested_files(spark: SparkSession, path: str) -> set[tuple[str, str]]:
-    """(source file, checksum) pairs already in a table that carries ingest metadata."""
-    if not table_exists(spark, path):
-        return set()
-    rows = spark.read.format("delta").load(path).select("_source_file", "_source_checksum").distinct().collect()
-    return {(row["_source_file"], row["_source_checksum"]) for row in rows}
