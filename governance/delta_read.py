@@ -77,25 +77,18 @@ def arrow_schema(table: DeltaTable) -> pa.Schema:
     return pa.schema(table.schema().to_arrow())
 
 
-def read_delta(table: DeltaTable, columns: list[str] | None = None) -> pa.Table:
+def read_delta(table: DeltaTable, columns: list[str] | None = None, distinct: bool = False) -> pa.Table:
     """``columns`` of ``table`` (all of them when None) at its current version, typed as the table declares.
 
-    DataFusion answers strings as ``string_view``; the result is cast back to
-    the declared types so callers meet the table's own schema.
+    ``distinct`` keeps each combination of values once. DataFusion answers
+    strings as ``string_view``; the result is cast back to the declared types
+    so callers meet the table's own schema.
     """
     schema = arrow_schema(table)
     if columns is not None:
         schema = pa.schema([schema.field(name) for name in columns])
     selected = ", ".join('"' + name.replace('"', '""') + '"' for name in schema.names)
     with reading(table.table_uri):
-        answer = QueryBuilder().register("delta_table", table).execute(f"SELECT {selected} FROM delta_table")
-        return pa.table(answer).cast(schema)
-
-
-def distinct_rows(table: DeltaTable, columns: list[str]) -> pa.Table:
-    """The distinct combinations of ``columns`` in ``table`` at its current version, computed by DataFusion."""
-    schema = pa.schema([arrow_schema(table).field(name) for name in columns])
-    selected = ", ".join('"' + name.replace('"', '""') + '"' for name in columns)
-    with reading(table.table_uri):
-        answer = QueryBuilder().register("delta_table", table).execute(f"SELECT DISTINCT {selected} FROM delta_table")
+        query = f"SELECT {'DISTINCT ' if distinct else ''}{selected} FROM delta_table"
+        answer = QueryBuilder().register("delta_table", table).execute(query)
         return pa.table(answer).cast(schema)

@@ -18,7 +18,10 @@ class ApiProcess:
     settings: Settings
     port: int
     starts_warehouse: bool = True
-    """False under ``lakehouse up``, which started the warehouse: a warehouse that stops is not restarted by the API."""
+    """Whether ``lakehouse api`` may start the embedded warehouse when none answers as it starts.
+
+    False under ``lakehouse up``, which owns the warehouse: a warehouse the API started would outlive up's Ctrl-C.
+    """
     process: subprocess.Popen[bytes] | None = field(default=None, repr=False)
 
     @property

@@ -205,7 +205,7 @@ def _mark_rewritten_as_ingested(settings: Settings, results: list[LandingErasure
     ledger = {table: ledger_entries(layout, table) for table in {result.table for result in results}}
     entries = [
         (result.table, result.relative_path, result.new_checksum, f"erasure:{ledger_batch}", result.rows_left, None,
-         None, default_policy().version, datetime.now(UTC).replace(tzinfo=None))
+         None, default_policy().version, datetime.now(UTC))
         for result in results
         if result.new_checksum is not None
         and result.old_checksum in ledger[result.table].get(result.relative_path, set())
@@ -354,8 +354,8 @@ def erase_households(
 ) -> list[ErasureOutcome]:
     """Erase every requested household found anywhere; answer the others (already erased, unknown).
 
-    ``spark`` is called only when a lake table may hold a household or a rewritten landing file
-    must be recorded in the ledger: a household found nowhere is answered without a JVM.
+    ``spark`` is called only when a lake table may hold a household: a household found nowhere
+    is answered without a JVM.
 
     Each household is put in the register as pending before anything is touched, so an erasure that
     fails half way still keeps landing from bringing it back, and its rerun completes it with a receipt.

@@ -193,7 +193,7 @@ def ingest_one_table(
     privacy = PolicyContext(
         default_policy(), tokenisation_key(settings), settings.presidio_model, settings.max_text_chars
     )
-    when = ingested_at or datetime.now(UTC).replace(tzinfo=None)
+    when = ingested_at or datetime.now(UTC)
     scope = f", weeks {weeks.start}-{weeks.stop - 1}" if weeks is not None else ""
     with stage(f"ingesting {name} (bronze, silver{scope})") as line:
         erased = frozenset(erased_households(settings.erasure_receipts_dir))
@@ -233,7 +233,7 @@ def ingest_all(spark: SparkSource, settings: Settings, tables: list[str] | None 
     attempted (its rows cannot be judged) and is listed as failed with why; so
     is every table after Spark's JVM stopped, with the reason it stopped.
     """
-    ingested_at = datetime.now(UTC).replace(tzinfo=None)
+    ingested_at = datetime.now(UTC)
     summary = IngestSummary({})
     stopped: SparkStoppedError | None = None
     for name in TABLES:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from cachetools import TTLCache
 
@@ -74,6 +74,9 @@ def _promotion_effectiveness_sql(table: str) -> str:
     )
 
 
+InsightQuery = Literal["category_performance", "promotion_effectiveness"]
+
+
 class Insights:
     """The insight queries, each answer cached for a short while and every warehouse call behind the breaker."""
 
@@ -84,7 +87,7 @@ class Insights:
         self._breaker = breaker
         self._cache: TTLCache[tuple[Any, ...], PagedRows] = TTLCache(maxsize=entries, ttl=cache_s)
         self._reading: dict[tuple[Any, ...], asyncio.Task[PagedRows]] = {}
-        self._queries = {
+        self._queries: dict[InsightQuery, str] = {
             "category_performance": _category_performance_sql(tables.category_performance),
             "promotion_effectiveness": _promotion_effectiveness_sql(tables.promotion_lift),
         }
@@ -102,7 +105,9 @@ class Insights:
     async def promotion_effectiveness(self, retailer: str, weeks: WeekRange, page: Page) -> PagedRows:
         return await self._paged("promotion_effectiveness", {"retailer": retailer}, weeks, page)
 
-    async def _paged(self, query: str, params: Mapping[str, object], weeks: WeekRange, page: Page) -> PagedRows:
+    async def _paged(
+        self, query: InsightQuery, params: Mapping[str, object], weeks: WeekRange, page: Page
+    ) -> PagedRows:
         """One page of the named query's rows; cached, and shared with a read of the same page under way."""
         bound = {**params, "first": weeks.first, "last": weeks.last, "limit": page.size + 1, "offset": page.offset}
         key = (query, *sorted(bound.items()))

@@ -108,4 +108,3 @@ def upsert_by_key(
         merge = merge.whenNotMatchedBySourceDelete(condition=f"target._source_file in ({listed}){scope}")
     with idempotent_dml(spark, app_id):
         merge.execute()
-

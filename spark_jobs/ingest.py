@@ -43,7 +43,7 @@ from pyspark.sql.functions import (
 )
 from pyspark.sql.types import LongType, StringType, StructField, StructType, TimestampType
 
-from governance.delta_read import commits, distinct_rows, open_delta, read_delta
+from governance.delta_read import commits, open_delta, read_delta
 from governance.delta_write import append_rows_once
 from governance.policy import ColumnRule, Policy, PolicyViolationError
 from spark_jobs.bronze import CORRUPT_RECORD, METADATA_COLUMNS, bronze_batch
@@ -92,7 +92,8 @@ LEDGER_SCHEMA = pa.schema(
         pa.field("ingested_at", pa.timestamp("us", tz="UTC")),
     ]
 )
-"""The ledger's rows, appended with delta-rs (:func:`append_to_ledger`): a few rows per batch, no Spark job."""
+"""The ledger's rows, an Arrow schema: the ledger is appended with delta-rs (:func:`append_to_ledger`), a few rows
+per batch that a Spark job took over a second to commit."""
 
 
 @dataclass(frozen=True)
@@ -316,7 +317,7 @@ def _files_in_bronze(layout: LakeLayout, table: str) -> set[tuple[str, str]]:
     bronze = layout.open_table(layout.bronze(table))
     if bronze is None:
         return set()
-    rows = distinct_rows(bronze, ["_source_file", "_source_checksum"]).to_pylist()
+    rows = read_delta(bronze, ["_source_file", "_source_checksum"], distinct=True).to_pylist()
     return {(row["_source_file"], row["_source_checksum"]) for row in rows}
 
 

@@ -5,13 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from lakehouse.api_process import ApiProcess
 from lakehouse.processes import answers, free_port
 from lakehouse.settings import Settings
 
+pytestmark = pytest.mark.integration
 
-def test_an_api_started_by_up_waits_for_a_stopped_warehouse_instead_of_starting_one_it_would_orphan(
+
+def test_an_api_started_by_up_answers_not_ready_while_the_warehouse_is_down_and_starts_none_it_would_orphan(
     tmp_path: Path,
 ) -> None:
     settings = Settings(data_dir=tmp_path, clickhouse_url=f"http://127.0.0.1:{free_port()}")
